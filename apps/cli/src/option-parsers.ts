@@ -1,0 +1,30 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * Argument parsers for commander options. Each throws `InvalidArgumentError`, which commander turns
+ * into one line naming the flag and the value: `option '--batch-size <n>' argument '0' is invalid.`
+ */
+
+/** Parses a whole number in [min, max]; rejects `1.5`, `abc`, `1e3` and empty text. */
+export function integerInRange(min: number, max = Number.MAX_SAFE_INTEGER): (text: string) => number {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+  return (text) => {
+    if (!/^-?\d+$/.test(text.trim())) {
+      throw new InvalidArgumentError(`Expected ${expected}.`);
+    }
+    const value = Number(text);
+    if (value < min || value > max) {
+      throw new InvalidArgumentError(`Expected ${expected}, got ${value}.`);
+    }
+    return value;
+  };
+}
+
+/** Parses a finite number strictly greater than zero, such as a learning rate. */
+export function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError('Expected a number greater than 0, such as 0.001.');
+  }
+  return value;
+}

@@ -1,0 +1,117 @@
+import { md5Hex } from './checksum.js';
+import { MnistDataset } from './dataset.js';
+import { downloadMnistFile, type DownloadOptions } from './download.js';
+import { ChecksumError, CorruptFileError, MnistNotFoundError } from './errors.js';
+import type { MnistEventListener } from './events.js';
+import { gunzip } from './gzip.js';
+import { parseIdx } from './idx.js';
+import { MNIST_FILES, type MnistFileEntry, type MnistFilesTable, type MnistSplit } from './mnist-files.js';
+import type { MnistFileStore } from './store.js';
+
+/** Advice in {@link MnistNotFoundError} when the caller did not give its own. */
+export const DEFAULT_DOWNLOAD_HINT = 'pass download: true';
+
+/** Options of {@link loadMnist}. */
+export interface LoadMnistOptions extends DownloadOptions {
+  /** Downloads missing files from the mirrors and writes them to the store. Default: false. */
+  download?: boolean;
+  /** File names and checksums. Default: {@link MNIST_FILES}. */
+  files?: MnistFilesTable;
+  /** How to enable downloads, for the not-found message, e.g. "drop --no-download". Default: {@link DEFAULT_DOWNLOAD_HINT}. */
+  downloadHint?: string;
+  /** Receives `file-verified` and download events. */
+  onEvent?: MnistEventListener;
+}
+
+/**
+ * Loads one split from a store. Each file is read as `<name>` or else `<name>.gz`, decompressed with
+ * `DecompressionStream`, and checked against the MD5 of the uncompressed file in the table, so any gzip
+ * of the right file is accepted. Missing files are downloaded when `download` is true: the mirror's
+ * `.gz` is checked against its own MD5 too, and the uncompressed file is written to the store.
+ *
+ * @throws MnistNotFoundError when files are missing and `download` is false; it names the store and the files.
+ * @throws ChecksumError when a stored file fails its checksum.
+ * @throws CorruptFileError when a stored `.gz` file cannot be decompressed.
+ * @throws MnistDownloadError when no mirror delivers a file that passes its checksums.
+ * @throws IdxFormatError or RangeError when files that pass a custom table's checksums are not MNIST-shaped.
+ */
+export async function loadMnist(
+  store: MnistFileStore,
+  split: MnistSplit,
+  options: LoadMnistOptions = {},
+): Promise<MnistDataset> {
+  const files = options.files ?? MNIST_FILES;
+  const entries = [files[split].images, files[split].labels] as const;
+
+  const found = await Promise.all(entries.map((entry) => readVerifiedFile(store, entry, options)));
+  const missing = entries.filter((_, index) => found[index] === undefined);
+  if (missing.length > 0 && options.download !== true) {
+    throw new MnistNotFoundError(
+      store.describe(),
+      missing.map((entry) => entry.name),
+      options.downloadHint ?? DEFAULT_DOWNLOAD_HINT,
+    );
+  }
+
+  const images = found[0] ?? (await downloadToStore(store, entries[0], options));
+  const labels = found[1] ?? (await downloadToStore(store, entries[1], options));
+
+  return MnistDataset.fromIdx(parseIdx(images, entries[0].name), parseIdx(labels, entries[1].name));
+}
+
+/**
+ * Reads `<name>` or else `<name>.gz` from the store and checks the uncompressed bytes against `entry.md5`.
+ * Returns undefined when neither file exists.
+ *
+ * @throws ChecksumError or CorruptFileError as {@link loadMnist} describes.
+ */
+export async function readVerifiedFile(
+  store: MnistFileStore,
+  entry: MnistFileEntry,
+  options: Pick<LoadMnistOptions, 'onEvent' | 'md5'> = {},
+): Promise<Uint8Array | undefined> {
+  const { onEvent, md5 = md5Hex } = options;
+  const location = store.describe();
+  const raw = await store.read(entry.name);
+  if (raw !== undefined) {
+    checkMd5(md5(raw), raw.length, entry, entry.name, location, false);
+    onEvent?.({ type: 'file-verified', file: entry.name, location, compressed: false });
+    return raw;
+  }
+
+  const gzName = `${entry.name}.gz`;
+  const gz = await store.read(gzName);
+  if (gz === undefined) {
+    return undefined;
+  }
+
+  const content = await gunzip(gz).catch((error: unknown) => {
+    throw new CorruptFileError(gzName, location, error instanceof Error ? error.message : String(error));
+  });
+  checkMd5(md5(content), content.length, entry, gzName, location, true);
+  onEvent?.({ type: 'file-verified', file: entry.name, location, compressed: true });
+  return content;
+}
+
+function checkMd5(actual: string, actualBytes: number, entry: MnistFileEntry, file: string, location: string, decompressed: boolean): void {
+  if (actual !== entry.md5) {
+    throw new ChecksumError({
+      file,
+      location,
+      expected: entry.md5,
+      actual,
+      expectedBytes: entry.bytes,
+      actualBytes,
+      decompressed,
+    });
+  }
+}
+
+async function downloadToStore(store: MnistFileStore, entry: MnistFileEntry, options: LoadMnistOptions): Promise<Uint8Array> {
+  const location = store.describe();
+  const downloaded = await downloadMnistFile(entry, location, options);
+  await store.write(entry.name, downloaded.raw);
+
+  options.onEvent?.({ type: 'download-complete', file: entry.name, url: downloaded.url, bytes: downloaded.gzBytes, location });
+  return downloaded.raw;
+}

@@ -1,0 +1,22 @@
+export {
+  Adam,
+  DEFAULT_ADAM_BETA1,
+  DEFAULT_ADAM_BETA2,
+  DEFAULT_ADAM_EPSILON,
+  DEFAULT_LEARNING_RATE,
+} from './adam.js';
+export type { AdamOptions, AdamState } from './adam.js';
+export { evaluate } from './evaluate.js';
+export type { EvaluateOptions, EvaluationResult } from './evaluate.js';
+export { DEFAULT_LOG_EVERY_STEPS, TrainEventEmitter, formatStepLine, isLogStep } from './events.js';
+export type {
+  EpochEndEvent,
+  StepEvent,
+  TrainEvent,
+  TrainEventListener,
+  TrainEventOf,
+} from './events.js';
+export { crossEntropy } from './loss.js';
+export { DEFAULT_EPOCHS, Trainer, train } from './trainer.js';
+export type { TrainOptions, TrainResult } from './trainer.js';
+export type { BatchLike, BatchLoader, ClassifierModel, Optimizer, TrainableModel } from './types.js';
