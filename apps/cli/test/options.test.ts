@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -145,5 +145,36 @@ describe('lstm-mnist process', () => {
     expect(run.stderr).toContain('@tensorflow/tfjs-node-gpu');
     expect(run.stderr).toContain('npm install');
     expect(run.stderr).not.toContain('    at ');
+  });
+});
+
+describe('lstm-mnist output checks', () => {
+  let workDir: string;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'lstm-mnist-out-'));
+  });
+
+  afterAll(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('rejects --out that is a file before training', async () => {
+    await writeFile(join(workDir, 'taken'), 'not a folder');
+
+    const run = await runCli(['train', '--out', 'taken', '--backend', 'cpu', '--no-download', '--data-dir', 'none'], { cwd: workDir });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('error: --out taken is a file, not a folder.');
+    expect(run.stdout).not.toContain('Backend:');
+  });
+});
+
+describe('lstm-mnist --version', () => {
+  it('prints the package version', async () => {
+    const run = await runCli(['--version'], { cwd: tmpdir() });
+
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

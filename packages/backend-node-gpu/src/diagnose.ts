@@ -1,3 +1,5 @@
+import { errorMessage } from '@lstm-mnist/backend-core';
+
 import { NODE_BACKEND_PACKAGES, type NodeBackendCandidate } from './names.js';
 
 /** A failure and its fix, as stored in `BackendUnavailableError` and in fallback events. */
@@ -114,15 +116,6 @@ function diagnoseLoadError(backend: NodeBackendCandidate, message: string): Back
 function withAlternative(backend: NodeBackendCandidate, fix: string): string {
   const alternative = ALTERNATIVES[backend];
   return alternative === undefined ? fix : `${fix}, ${alternative}`;
-}
-
-/** Returns the text of a thrown value, which is not always an `Error` (the WASM loader rejects with `{ message }`). */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
-    return error.message;
-  }
-  return String(error);
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { activateBackend } from './activate.js';
+import { activateBackend } from '@lstm-mnist/backend-core';
+
 import { type BackendFailure, diagnoseImportFailure, installHintFor } from './diagnose.js';
 import { BackendUnavailableError } from './errors.js';
 import {

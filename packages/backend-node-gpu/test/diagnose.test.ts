@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { diagnoseImportFailure, errorMessage } from '../src/diagnose.js';
+import { diagnoseImportFailure } from '../src/diagnose.js';
 
 function nodeError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -128,20 +128,6 @@ describe('diagnoseImportFailure', () => {
     const error = new Error('libtensorflow.so.2: cannot open shared object file');
 
     expect(diagnoseImportFailure('node', error).installHint).toMatch(/or use --backend wasm$/);
-  });
-});
-
-describe('errorMessage', () => {
-  it('reads the message of an Error', () => {
-    expect(errorMessage(new TypeError('bad'))).toBe('bad');
-  });
-
-  it('reads the message of a plain object', () => {
-    expect(errorMessage({ message: 'wasm abort' })).toBe('wasm abort');
-  });
-
-  it('converts anything else to text', () => {
-    expect(errorMessage(42)).toBe('42');
   });
 });
 

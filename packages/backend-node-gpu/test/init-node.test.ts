@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
+import { BackendUnavailableError as CoreBackendUnavailableError } from '@lstm-mnist/backend-core';
+
 import { BackendUnavailableError, type NodeBackendEvent, initNodeBackend } from '../src/index.js';
 
 /** [[1, 2], [3, 4]] x [[5, 6], [7, 8]], worked by hand. */
@@ -44,6 +46,13 @@ describe('initNodeBackend on a machine without tfjs-node', () => {
     expect(unavailable.installHint).toContain('npm install @tensorflow/tfjs-node-gpu');
     expect(unavailable.installHint).toContain('CUDA 11.2 and cuDNN 8.1');
     expect(unavailable.message).toContain(unavailable.installHint);
+  });
+
+  it('throws the error class of backend-core', async () => {
+    const error = await captureError(initNodeBackend('node'));
+
+    expect(BackendUnavailableError).toBe(CoreBackendUnavailableError);
+    expect(error).toBeInstanceOf(CoreBackendUnavailableError);
   });
 
   it('rejects forced node with the install command', async () => {

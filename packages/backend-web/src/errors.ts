@@ -1,18 +1,13 @@
+import { BackendUnavailableError as CoreBackendUnavailableError } from '@lstm-mnist/backend-core';
+
 import type { WebBackendName } from './names.js';
 
 /**
- * Error thrown when a requested backend cannot be used. `reason` describes what failed and
- * `installHint` the next step, and the message contains both.
+ * Error thrown when a requested backend cannot be used, with `backend` typed as a `WebBackendName`.
+ * The class is the one from `@lstm-mnist/backend-core`, so `instanceof` also matches the errors of
+ * `@lstm-mnist/backend-node-gpu`.
  */
-export class BackendUnavailableError extends Error {
-  override readonly name = 'BackendUnavailableError';
-
-  constructor(
-    readonly backend: WebBackendName,
-    readonly reason: string,
-    readonly installHint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`Backend '${backend}' is unavailable: ${reason}. To fix: ${installHint}`, options);
-  }
-}
+export type BackendUnavailableError = CoreBackendUnavailableError<WebBackendName>;
+// NOTE: `error instanceof BackendUnavailableError` narrows to the generic core class, where `backend`
+// is `any`. Annotate with this type to get `WebBackendName`.
+export const BackendUnavailableError = CoreBackendUnavailableError;

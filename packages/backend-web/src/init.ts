@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-import { activateBackend, errorMessage } from './activate.js';
+import { activateBackend, errorMessage } from '@lstm-mnist/backend-core';
+
 import { type WebCapabilities, type WebGlobalScope, detectWebCapabilities } from './capabilities.js';
 import { BackendUnavailableError } from './errors.js';
 import {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
+import { BackendUnavailableError as CoreBackendUnavailableError } from '@lstm-mnist/backend-core';
+
 import { BackendUnavailableError, type WebBackendEvent, type WebCapabilities, initWebBackend } from '../src/index.js';
 
 /** [[1, 2], [3, 4]] x [[5, 6], [7, 8]], worked by hand. */
@@ -91,6 +93,13 @@ describe('initWebBackend in Node', () => {
     expect(unavailable.backend).toBe('webgpu');
     expect(unavailable.reason).toBe('navigator.gpu is missing, so this browser does not expose WebGPU');
     expect(unavailable.installHint).toBe('use a browser with WebGPU enabled, or choose webgl, wasm or cpu');
+  });
+
+  it('throws the error class of backend-core', async () => {
+    const error = await captureError(initWebBackend('webgl'));
+
+    expect(BackendUnavailableError).toBe(CoreBackendUnavailableError);
+    expect(error).toBeInstanceOf(CoreBackendUnavailableError);
   });
 
   it('rejects forced webgl without a WebGL API', async () => {

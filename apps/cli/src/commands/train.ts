@@ -7,6 +7,7 @@ import { Adam, Trainer, formatStepLine } from '@lstm-mnist/train';
 
 import { describeBackendChoice, describeDataEvent } from '../describe.js';
 import { MetricsFile } from '../metrics-file.js';
+import { prepareOutputFolder } from '../output-folder.js';
 import type { TrainCommandOptions } from './train-options.js';
 
 /** Largest seed drawn when `--seed` is not given; any uint32 is valid. */
@@ -17,6 +18,8 @@ const MAX_RANDOM_SEED = 2 ** 31 - 1;
  * printout, evaluates on the 10,000 test images after each epoch and saves the model and metrics.
  */
 export async function runTrainCommand(options: TrainCommandOptions): Promise<void> {
+  if (options.out !== undefined) await prepareOutputFolder(options.out, '--out');
+
   const backend = await initNodeBackend(options.backend);
   print(describeBackendChoice(backend));
 

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { errorMessage } from './errors.js';
+
 /** Outcome of `activateBackend`: success, or the reason tfjs-core could not initialise the backend. */
 export type ActivationResult = { ok: true } | { ok: false; reason: string; cause?: unknown };
 
@@ -54,13 +56,4 @@ function recordFailure(factory: BackendFactory, failure: { error?: unknown }): R
 /** Detects an asynchronous factory result the way tfjs-core does: by its `then` method. */
 function isThenable(value: unknown): value is PromiseLike<tf.KernelBackend> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/** Returns the text of a thrown value, which is not always an `Error` (the WASM loader rejects with `{ message }`). */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
-    return error.message;
-  }
-  return String(error);
 }
