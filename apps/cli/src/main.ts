@@ -4,7 +4,8 @@ import { CommanderError } from 'commander';
 
 import { BackendUnavailableError } from '@lstm-mnist/backend-node-gpu';
 import { ChecksumError, CorruptFileError, IdxFormatError, MnistDownloadError, MnistNotFoundError } from '@lstm-mnist/data';
-import { IncompatibleModelError, LSTMConfigError } from '@lstm-mnist/model';
+import { IncompatibleModelError, LSTMConfigError, SafetensorsFormatError, StateDictError } from '@lstm-mnist/model';
+import { ModelFileError } from '@lstm-mnist/model/node';
 
 import { runTrainCommand } from './commands/train.js';
 import { EXIT_FAILURE, EXIT_USAGE, buildProgram } from './program.js';
@@ -51,6 +52,9 @@ const USER_FACING_ERRORS = [
   IdxFormatError,
   LSTMConfigError,
   IncompatibleModelError,
+  ModelFileError,
+  StateDictError,
+  SafetensorsFormatError,
 ];
 
 /** File-system error codes that mean the user's path or disk, not a bug. */

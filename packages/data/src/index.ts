@@ -47,6 +47,7 @@ export {
   type MnistSplit,
   type MnistSplitFiles,
 } from './mnist-files.js';
+export { DIGIT_BOX_SIZE, DIGIT_INK_THRESHOLD, DigitImageError, preprocessDigit, type DigitImage } from './preprocess-digit.js';
 export { MAX_SEED } from './random.js';
 export { MemoryFileStore, type MnistFileStore } from './store.js';
 export { Compose, Normalize, PIXEL_MAX, ToTensor, type Transform } from './transforms.js';

@@ -1,3 +1,5 @@
+import { basename, dirname, extname, join } from 'node:path';
+
 import { initNodeBackend } from '@lstm-mnist/backend-node-gpu';
 import { Compose, DataLoader, MNIST_MEAN, MNIST_STD, Normalize, ToTensor } from '@lstm-mnist/data';
 import { prepareMnist } from '@lstm-mnist/data/node';
@@ -8,6 +10,7 @@ import { Adam, Trainer, formatStepLine } from '@lstm-mnist/train';
 import { describeBackendChoice, describeDataEvent } from '../describe.js';
 import { MetricsFile } from '../metrics-file.js';
 import { prepareOutputFolder } from '../output-folder.js';
+import { createTrainProgress } from '../progress.js';
 import type { TrainCommandOptions } from './train-options.js';
 
 /** Largest seed drawn when `--seed` is not given; any uint32 is valid. */
@@ -46,6 +49,8 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<voi
   );
   const optimizer = new Adam(model.trainableVariables(), { lr: options.lr });
   const metrics = options.metricsFile ? await MetricsFile.create(options.metricsFile) : undefined;
+  const progress = createTrainProgress(process.stdout);
+  const stepsPerEpoch = Math.min(trainLoader.length, options.maxSteps ?? trainLoader.length);
 
   try {
     const trainer = new Trainer({
@@ -57,11 +62,13 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<voi
       maxStepsPerEpoch: options.maxSteps,
     });
     trainer.on('step', (event) => {
+      progress.update({ ...event, totalSteps: stepsPerEpoch });
       if (event.step % options.logEvery !== 0) return;
-      print(formatStepLine(event));
+      progress.print(formatStepLine(event));
       metrics?.append({ epoch: event.epoch, step: event.step, loss: event.loss });
     });
     trainer.on('epoch-end', (event) => {
+      progress.endEpoch();
       print(
         `Epoch [${event.epoch}/${event.epochs}] finished: train loss ${event.trainLoss.toFixed(4)}, ` +
           `test accuracy ${(event.testAccuracy * 100).toFixed(2)}% on ${mnist.test.length} images, ` +
@@ -83,11 +90,22 @@ export async function runTrainCommand(options: TrainCommandOptions): Promise<voi
       print(`Saved the model to ${options.out} (model.json + weights.bin, tfjs layers format)`);
     }
   } finally {
+    progress.endEpoch();
     await metrics?.close();
     optimizer.dispose();
     model.dispose();
   }
-  if (options.metricsFile) print(`Wrote metrics to ${options.metricsFile}`);
+  if (options.metricsFile) {
+    print(`Wrote metrics to ${options.metricsFile}`);
+    await writeCurvesNextTo(options.metricsFile);
+  }
+}
+
+/** Draws the loss and accuracy curves of the metrics file to `<name>.curves.svg` in the same folder. */
+async function writeCurvesNextTo(metricsFile: string): Promise<void> {
+  const { runPlotCommand } = await import('./plot.js');
+  const name = basename(metricsFile, extname(metricsFile));
+  await runPlotCommand({ metrics: metricsFile, out: join(dirname(metricsFile), `${name}.curves.svg`) });
 }
 
 function print(line: string): void {
