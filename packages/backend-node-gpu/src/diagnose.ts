@@ -39,6 +39,8 @@ export function installHintFor(backend: NodeBackendCandidate): string {
       );
     case 'node':
       return `npm install ${packageName} (needs network access to ${DOWNLOAD_HOST} while installing)`;
+    case 'native-cpu':
+      return 'npm run build:native (needs a C++17 compiler, make and Python 3)';
     case 'wasm':
     case 'cpu':
       return `npm install ${packageName}`;
@@ -49,6 +51,7 @@ export function installHintFor(backend: NodeBackendCandidate): string {
 const ALTERNATIVES: Readonly<Record<NodeBackendCandidate, string | undefined>> = {
   'node-gpu': 'or use --backend node or --backend wasm',
   node: 'or use --backend wasm',
+  'native-cpu': 'or use --backend wasm',
   wasm: 'or use --backend cpu',
   cpu: undefined,
 };

@@ -25,7 +25,7 @@ export interface BackendFallback {
 /** The backend that `initNodeBackend` made active. */
 export interface NodeBackendSelection {
   name: NodeBackendCandidate;
-  /** Name registered with tfjs-core, as `tf.getBackend()` returns it: `tensorflow`, `wasm` or `cpu`. */
+  /** Name registered with tfjs-core, as `tf.getBackend()` returns it: `tensorflow`, `native-cpu`, `wasm` or `cpu`. */
   tfjsBackend: string;
   /** Backends tried before this one, in order, with the reason each was skipped. Empty for a forced choice. */
   fallbacks: BackendFallback[];
@@ -61,7 +61,7 @@ const NO_GPU_HINT =
 /**
  * Picks, loads and activates a TensorFlow.js backend for Node.
  *
- * `auto` (the default) tries `node-gpu`, `node`, `wasm` and `cpu` in that order and keeps the first
+ * `auto` (the default) tries `node-gpu`, `node`, `native-cpu`, `wasm` and `cpu` in that order and keeps the first
  * that loads. A `node-gpu` that loads without finding a GPU is kept with a `backend-warning` event.
  * Any other name forces that backend, and a failure throws instead of falling back.
  * Importing a tfjs-node package activates its backend as a side effect, so after a throw the active
@@ -148,7 +148,7 @@ async function loadCandidate(
     return { ok: false, failure: diagnoseImportFailure(backend, error), cause: error };
   }
   if (tf.findBackendFactory(tfjsName) === null) {
-    return { ok: false, failure: unregisteredFailure(backend, tfjsName) };
+    return { ok: false, failure: unbuiltAddonFailure(backend, loadedModule) ?? unregisteredFailure(backend, tfjsName) };
   }
 
   const activation = await activateBackend(tfjsName);
@@ -157,6 +157,18 @@ async function loadCandidate(
     return { ok: false, failure: { reason: activation.reason, installHint }, cause: activation.cause };
   }
   return inspectActiveBackend(backend, loadedModule);
+}
+
+/**
+ * Failure of `native-cpu` when its package loaded but the C++ addon is not built. The package
+ * exports `nativeCpuUnavailableReason()`, which names the missing file and the build command.
+ */
+function unbuiltAddonFailure(backend: NodeBackendCandidate, loadedModule: unknown): BackendFailure | undefined {
+  if (backend !== 'native-cpu') return undefined;
+  const explain = (loadedModule as { nativeCpuUnavailableReason?: unknown } | undefined)?.nativeCpuUnavailableReason;
+  const reason = typeof explain === 'function' ? (explain as () => unknown)() : undefined;
+  if (typeof reason !== 'string') return undefined;
+  return { reason, installHint: `${installHintFor(backend)}, or use --backend wasm` };
 }
 
 function unregisteredFailure(backend: NodeBackendCandidate, tfjsName: string): BackendFailure {
@@ -174,7 +186,7 @@ async function inspectActiveBackend(
   loadedModule: unknown,
 ): Promise<CandidateOutcome> {
   if (backend === 'wasm') return { ok: true, gpuDevice: false, wasm: await describeWasm(loadedModule) };
-  if (backend === 'cpu') return { ok: true, gpuDevice: false };
+  if (backend === 'cpu' || backend === 'native-cpu') return { ok: true, gpuDevice: false };
 
   // tfjs-node 4.22 sets both flags on its backend. Older versions may lack them, so each is optional.
   const instance = tf.backend() as { isGPUPackage?: unknown; isUsingGpuDevice?: unknown };

@@ -69,15 +69,15 @@ describe('initNodeBackend on a machine without tfjs-node', () => {
     const error = await captureError(initNodeBackend('tpu' as never));
 
     expect(error).toBeInstanceOf(RangeError);
-    expect((error as Error).message).toContain('expected one of auto, node-gpu, node, wasm, cpu');
+    expect((error as Error).message).toContain('expected one of auto, node-gpu, node, native-cpu, wasm, cpu');
   });
 
-  it('auto picks wasm and reports both fallbacks', async () => {
+  it('auto picks the built native-cpu addon and reports both fallbacks', async () => {
     const selection = await initNodeBackend('auto');
 
-    expect(selection.name).toBe('wasm');
-    expect(selection.tfjsBackend).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
+    expect(selection.name).toBe('native-cpu');
+    expect(selection.tfjsBackend).toBe('native-cpu');
+    expect(tf.getBackend()).toBe('native-cpu');
     expect(selection.fallbacks).toEqual([
       { name: 'node-gpu', reason: 'package @tensorflow/tfjs-node-gpu is not installed' },
       { name: 'node', reason: 'package @tensorflow/tfjs-node is not installed' },
@@ -93,8 +93,8 @@ describe('initNodeBackend on a machine without tfjs-node', () => {
       'backend-skipped node-gpu',
       'backend-attempt node',
       'backend-skipped node',
-      'backend-attempt wasm',
-      'backend-selected wasm',
+      'backend-attempt native-cpu',
+      'backend-selected native-cpu',
     ]);
     const skipped = events.find((event) => event.type === 'backend-skipped');
     expect(skipped).toMatchObject({ installHint: expect.stringContaining('npm install @tensorflow/tfjs-node-gpu') });

@@ -16,7 +16,7 @@ describe('parseNodeBackendName', () => {
   it('rejects an unknown name listing valid ones', () => {
     expect(() => parseNodeBackendName('cuda')).toThrow(RangeError);
     expect(() => parseNodeBackendName('cuda')).toThrow(
-      "Unknown backend 'cuda': expected one of auto, node-gpu, node, wasm, cpu.",
+      "Unknown backend 'cuda': expected one of auto, node-gpu, node, native-cpu, wasm, cpu.",
     );
   });
 

@@ -54,8 +54,16 @@ async function captureError(promise: Promise<unknown>): Promise<unknown> {
 
 const CUDA_ERROR = 'libcudart.so.11.0: cannot open shared object file: No such file or directory';
 
+const NATIVE_CPU_PACKAGE = '@lstm-mnist/backend-node-cpu';
+const UNBUILT_REASON = 'the native addon is not built: build/Release/lstm_native.node does not exist';
+
 afterEach(async () => {
   if (tf.findBackendFactory('tensorflow') !== null) tf.removeBackend('tensorflow');
+  // Tests that simulate an unbuilt addon remove the real native-cpu backend, so register it again.
+  // The import names the package through a variable, as init.ts does, so the project graph gets no
+  // static edge from this package to backend-node-cpu, which depends on model.
+  const nativeCpu = (await import(NATIVE_CPU_PACKAGE)) as { registerNativeCpuBackend: () => unknown };
+  nativeCpu.registerNativeCpuBackend();
   await tf.setBackend('cpu');
 });
 
@@ -79,8 +87,29 @@ describe('initNodeBackend with a simulated tfjs-node-gpu', () => {
 
     const selection = await initNodeBackend('auto', { importModule });
 
-    expect(selection.name).toBe('wasm');
+    expect(selection.name).toBe('native-cpu');
     expect(selection.fallbacks[0]).toEqual({ name: 'node-gpu', reason: 'CUDA library not found: libcudart.so.11.0' });
+  });
+
+  it('auto falls back to wasm when the native addon is not built', async () => {
+    if (tf.findBackendFactory('native-cpu') !== null) tf.removeBackend('native-cpu');
+    const importModule = importerWith({ [NATIVE_CPU_PACKAGE]: () => ({ nativeCpuUnavailableReason: () => UNBUILT_REASON }) });
+
+    const selection = await initNodeBackend('auto', { importModule });
+
+    expect(selection.name).toBe('wasm');
+    expect(selection.fallbacks).toContainEqual({ name: 'native-cpu', reason: UNBUILT_REASON });
+  });
+
+  it('rejects forced native-cpu naming the build command when the addon is not built', async () => {
+    if (tf.findBackendFactory('native-cpu') !== null) tf.removeBackend('native-cpu');
+    const importModule = importerWith({ [NATIVE_CPU_PACKAGE]: () => ({ nativeCpuUnavailableReason: () => UNBUILT_REASON }) });
+
+    const error = await captureError(initNodeBackend('native-cpu', { importModule }));
+
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as BackendUnavailableError).reason).toBe(UNBUILT_REASON);
+    expect((error as BackendUnavailableError).installHint).toContain('npm run build:native');
   });
 
   it('forced node-gpu activates tensorflow on a GPU', async () => {
@@ -176,7 +205,7 @@ describe('initNodeBackend when nothing loads', () => {
     expect(error).toBeInstanceOf(BackendUnavailableError);
     const unavailable = error as BackendUnavailableError;
     expect(unavailable.backend).toBe('auto');
-    for (const name of ['node-gpu', 'node', 'wasm', 'cpu']) {
+    for (const name of ['node-gpu', 'node', 'native-cpu', 'wasm', 'cpu']) {
       expect(unavailable.reason).toContain(`${name}: `);
     }
     expect(unavailable.reason).toContain('simulated failure of @tensorflow/tfjs-backend-cpu');

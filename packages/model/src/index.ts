@@ -10,6 +10,7 @@ export {
   validateLSTMConfig,
 } from './config.js';
 export { IncompatibleModelError } from './layers-format.js';
+export { LSTM_SEQUENCE_GRAD_KERNEL, LSTM_SEQUENCE_KERNEL, type LSTMSequenceAttrs } from './lstm-kernel-contract.js';
 export { LSTMModel, type LSTMModelOptions, type StateDictInput, StateDictError } from './lstm-model.js';
 export { createSeededRandom, drawRandomSeed, type RandomSource } from './random.js';
 export {

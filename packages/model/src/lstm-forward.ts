@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { lstmLayerBackward, type LSTMStepTensors } from './lstm-backward.js';
+import { LSTM_SEQUENCE_GRAD_KERNEL, LSTM_SEQUENCE_KERNEL, type LSTMSequenceAttrs } from './lstm-kernel-contract.js';
 import { splitRowBlocks } from './split-rows.js';
 
 /**
@@ -73,6 +74,10 @@ interface LayerShape {
  * any tensor a custom op keeps beyond its output as a leak.
  */
 function lstmLayer(sequence: tf.Tensor2D, weights: LSTMLayerWeights, shape: LayerShape): tf.Tensor2D {
+  if (hasFusedLSTMKernels()) {
+    return fusedLSTMLayer(sequence, weights, shape);
+  }
+
   const layerOp = tf.customGrad((input, kernel, recurrentKernel, biasIh, biasHh, save) => {
     const inputs = [input, kernel, recurrentKernel, biasIh, biasHh] as tf.Tensor[];
     const steps = lstmLayerSteps(inputs, shape);
@@ -92,6 +97,43 @@ function lstmLayer(sequence: tf.Tensor2D, weights: LSTMLayerWeights, shape: Laye
           steps: lstmLayerSteps(saved, shape),
           returnSequences: shape.returnSequences,
         });
+      },
+    };
+  });
+
+  return layerOp(sequence, weights.kernel, weights.recurrentKernel, weights.biasIh, weights.biasHh) as tf.Tensor2D;
+}
+
+function hasFusedLSTMKernels(): boolean {
+  const backendName = tf.getBackend();
+  return tf.getKernel(LSTM_SEQUENCE_KERNEL, backendName) !== undefined && tf.getKernel(LSTM_SEQUENCE_GRAD_KERNEL, backendName) !== undefined;
+}
+
+/**
+ * Runs one LSTM layer through the active backend's fused kernels (see `LSTM_SEQUENCE_KERNEL`):
+ * one kernel call forward and one backward, with the same results as the composed ops up to rounding.
+ */
+function fusedLSTMLayer(sequence: tf.Tensor2D, weights: LSTMLayerWeights, shape: LayerShape): tf.Tensor2D {
+  const attrs: LSTMSequenceAttrs = { time: shape.time, batch: shape.batch, returnSequences: shape.returnSequences };
+  const layerOp = tf.customGrad((input, kernel, recurrentKernel, biasIh, biasHh, save) => {
+    const inputs = { input, kernel, recurrentKernel, biasIh, biasHh } as tf.NamedTensorMap;
+    const value = tf.engine().runKernel<tf.Tensor2D>(LSTM_SEQUENCE_KERNEL, inputs, { ...attrs });
+    (save as tf.GradSaveFunc)(Object.values(inputs));
+
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedInput, savedKernel, savedRecurrentKernel, savedBiasIh, savedBiasHh] = saved as tf.Tensor[];
+        const gradInputs = {
+          dy,
+          input: savedInput,
+          kernel: savedKernel,
+          recurrentKernel: savedRecurrentKernel,
+          biasIh: savedBiasIh,
+          biasHh: savedBiasHh,
+          output: value,
+        } as tf.NamedTensorMap;
+        return tf.engine().runKernel<tf.Tensor[]>(LSTM_SEQUENCE_GRAD_KERNEL, gradInputs, { ...attrs });
       },
     };
   });

@@ -1,0 +1,95 @@
+import '@tensorflow/tfjs-backend-cpu';
+
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { LSTMModel } from '@lstm-mnist/model';
+
+import type { NativeCpuBackend } from '../src/index.js';
+import { NATIVE_CPU_BACKEND_NAME } from '../src/index.js';
+
+const CONFIG = { inputSize: 5, hiddenSize: 6, numLayers: 2, numClasses: 3 };
+
+interface Outputs {
+  logits: Float32Array;
+  gradients: Float32Array[];
+}
+
+/** Logits and every parameter gradient of a small seeded model on one backend. */
+async function runModel(backend: string): Promise<Outputs> {
+  await tf.setBackend(backend);
+  const model = LSTMModel.create(CONFIG, { seed: 11 });
+  const images = tf.randomUniform([4, 7, CONFIG.inputSize], -1, 1, 'float32', 12) as tf.Tensor3D;
+
+  const logitsTensor = model.forward(images);
+  const logits = (await logitsTensor.data()) as Float32Array;
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(model.forward(images))) as tf.Scalar, model.trainableVariables());
+  const gradients = await Promise.all(model.trainableVariables().map(async (variable) => (await (grads[variable.name] as tf.Tensor).data()) as Float32Array));
+
+  tf.dispose([logitsTensor, value, images, ...Object.values(grads)]);
+  model.dispose();
+  return { logits, gradients };
+}
+
+function maxAbsDifference(actual: Float32Array, expected: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs((actual[i] as number) - (expected[i] as number)));
+  return max;
+}
+
+describe('fused LSTM kernels', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('give the logits and gradients of the composed ops on the CPU backend', async () => {
+    const expected = await runModel('cpu');
+    const actual = await runModel(NATIVE_CPU_BACKEND_NAME);
+
+    expect(maxAbsDifference(actual.logits, expected.logits)).toBeLessThan(1e-5);
+    expect(actual.gradients).toHaveLength(expected.gradients.length);
+    for (const [index, gradient] of expected.gradients.entries()) {
+      expect(maxAbsDifference(actual.gradients[index] as Float32Array, gradient)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('release every tensor and kept workspace after forward and backward', async () => {
+    await tf.setBackend(NATIVE_CPU_BACKEND_NAME);
+    const backend = tf.backend() as NativeCpuBackend;
+    const before = tf.memory().numTensors;
+
+    await runModel(NATIVE_CPU_BACKEND_NAME);
+
+    expect(tf.memory().numTensors).toBe(before);
+    expect(backend.keptLSTMWorkspaces()).toBe(0);
+  });
+
+  it('keep no workspace for a forward pass outside gradients', async () => {
+    await tf.setBackend(NATIVE_CPU_BACKEND_NAME);
+    const backend = tf.backend() as NativeCpuBackend;
+    const model = LSTMModel.create(CONFIG, { seed: 1 });
+    const images = tf.zeros([2, 3, CONFIG.inputSize]) as tf.Tensor3D;
+
+    const logits = model.forward(images);
+
+    expect(backend.keptLSTMWorkspaces()).toBe(0);
+    tf.dispose([logits, images]);
+    model.dispose();
+  });
+
+  it('rejects an input whose rows do not match time times batch', async () => {
+    await tf.setBackend(NATIVE_CPU_BACKEND_NAME);
+    const inputs = {
+      input: tf.zeros([5, 2]),
+      kernel: tf.zeros([2, 8]),
+      recurrentKernel: tf.zeros([2, 8]),
+      biasIh: tf.zeros([8]),
+      biasHh: tf.zeros([8]),
+    };
+
+    expect(() => tf.engine().runKernel('LSTMSequence', inputs, { time: 2, batch: 3, returnSequences: false })).toThrow(
+      'LSTMSequence: input has shape [5,2], expected [6,2]',
+    );
+    tf.dispose(Object.values(inputs));
+  });
+});

@@ -1,0 +1,5 @@
+import { defineConfig } from 'vitest/config';
+
+import { sharedVitestConfig } from '../../vitest.shared.js';
+
+export default defineConfig(sharedVitestConfig());
