@@ -15,6 +15,7 @@ const workspaceAliases = [
   { find: /^@lstm-mnist\/data$/, replacement: `${root}packages/data/src/index.ts` },
   { find: /^@lstm-mnist\/model$/, replacement: `${root}packages/model/src/index.ts` },
   { find: /^@lstm-mnist\/train$/, replacement: `${root}packages/train/src/index.ts` },
+  { find: /^@lstm-mnist\/backend-node-cpu$/, replacement: `${root}packages/backend-node-cpu/src/index.ts` },
   { find: /^@lstm-mnist\/backend-node-gpu$/, replacement: `${root}packages/backend-node-gpu/src/index.ts` },
   { find: /^@lstm-mnist\/backend-web$/, replacement: `${root}packages/backend-web/src/index.ts` },
 ];
@@ -27,6 +28,8 @@ export function sharedVitestConfig(options: { testTimeoutMs?: number } = {}): Vi
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',
       testTimeout: options.testTimeoutMs ?? 30_000,
+      // Hooks such as a parity test's beforeAll do a test's work, so they get the same limit.
+      hookTimeout: options.testTimeoutMs ?? 30_000,
       pool: 'forks',
     },
   };

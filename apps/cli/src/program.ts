@@ -5,6 +5,8 @@ import { Command, Option } from 'commander';
 import { NODE_BACKENDS } from '@lstm-mnist/backend-node-gpu';
 
 import { integerInRange, positiveNumber } from './option-parsers.js';
+import { registerModelCommands } from './model-commands.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { TRAIN_DEFAULTS, type TrainCommandOptions } from './commands/train-options.js';
 
 /** Exit status of a run that failed on a usage error: an unknown flag or an invalid value. */
@@ -70,6 +72,8 @@ Examples:
       await runTrain(toTrainOptions(options));
     });
 
+  registerModelCommands(program);
+  registerBenchCommand(program);
   program.commands.forEach((command) => command.exitOverride().showSuggestionAfterError(true));
   return program;
 }
