@@ -27,6 +27,10 @@ export async function runPlotCommand(options: PlotCommandOptions): Promise<void>
   await writeFileAtomic(options.out, format === '.svg' ? svg : svgToPng(svg));
 
   console.log(
-    `Wrote ${options.out}: ${curves.loss.length} loss points and ${curves.accuracy.length} accuracy points from ${options.metrics}`,
+    `Wrote ${options.out}: ${countPoints(curves.loss.length, 'loss')} and ${countPoints(curves.accuracy.length, 'accuracy')} from ${options.metrics}`,
   );
+}
+
+function countPoints(count: number, curve: string): string {
+  return `${count} ${curve} ${count === 1 ? 'point' : 'points'}`;
 }
