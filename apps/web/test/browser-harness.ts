@@ -13,7 +13,7 @@ export const WORKSPACE_ROOT = join(WEB_ROOT, '..', '..');
 /** Debian's Chromium, installed by `.ci/run` when missing, or `CHROMIUM_PATH`. The test never downloads a browser. */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
-/** True when `LSTM_MNIST_SKIP_BROWSER_TESTS=1` asks to skip the tests that need Chromium. */
+/** True when `LSTM_MNIST_SKIP_BROWSER_TESTS=1` is set, which skips the tests that need Chromium. */
 export const SKIP_BROWSER_TESTS = process.env['LSTM_MNIST_SKIP_BROWSER_TESTS'] === '1';
 
 /**
