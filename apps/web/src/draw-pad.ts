@@ -34,7 +34,7 @@ export class DrawPad {
     this.last = undefined;
   }
 
-  /** The current drawing as a model input, or undefined when the pad is empty. */
+  /** Returns the current drawing as a model input, or undefined when the pad is empty. */
   input(): DigitInput | undefined {
     const { width, height } = this.canvas;
     return drawingToMnistInput(greyFromRgba(this.context.getImageData(0, 0, width, height).data, width, height));

@@ -27,7 +27,7 @@ export interface ConfusionEvaluation {
   misclassified: Misclassified[];
 }
 
-/** An empty 10 x 10 confusion matrix. */
+/** Creates an empty `classes` x `classes` confusion matrix (10 x 10 by default). */
 export function emptyConfusionMatrix(classes = MNIST_NUM_CLASSES): number[][] {
   return Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
 }

@@ -1,4 +1,4 @@
-/** Which half of MNIST: 60,000 training or 10,000 test examples. */
+/** A split of MNIST: 60,000 training or 10,000 test examples. */
 export type MnistSplit = 'train' | 'test';
 
 /** Both splits, in the order they are usually loaded. */
@@ -82,7 +82,7 @@ export const MNIST_IMAGE_SIZE = 28;
 /** Number of classes (digits 0 to 9). */
 export const MNIST_NUM_CLASSES = 10;
 
-/** The four file entries of a table, train first. */
+/** Lists the four file entries of a table, train first. */
 export function listMnistFiles(files: MnistFilesTable = MNIST_FILES): MnistFileEntry[] {
   return MNIST_SPLITS.flatMap((split) => [files[split].images, files[split].labels]);
 }

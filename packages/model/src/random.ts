@@ -34,7 +34,7 @@ export function createSeededRandom(seed: number): RandomSource {
     return (t >>> 0) / UINT32_RANGE;
   };
 
-  // PractRand's sfc32 seeding also discards 12 outputs, which mixes the state away from the seed words.
+  // Discarding the first 12 outputs mixes the state away from the seed words, as sfc32's reference seeding does.
   for (let i = 0; i < 12; i++) {
     next();
   }

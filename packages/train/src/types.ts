@@ -20,7 +20,7 @@ export interface BatchLike {
   labels: tf.Tensor1D;
   /** Number of examples in the batch. */
   size: number;
-  /** Frees the batch's tensors. Whoever iterates the loader calls it. */
+  /** Frees the batch's tensors. The code that iterates the loader calls it. */
   dispose(): void;
 }
 

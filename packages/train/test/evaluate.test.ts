@@ -16,7 +16,7 @@ const identityModel: ClassifierModel = {
   forward: (x) => tf.reshape(x, [x.shape[0], x.shape[2]]) as tf.Tensor2D,
 };
 
-/** An example whose highest score is at `predicted`, labelled `label`. */
+/** Builds an example labelled `label` whose highest score is at `predicted`. */
 function example(predicted: number, label: number): Example {
   const scores = [0, 0, 0];
   scores[predicted] = 1;

@@ -30,7 +30,7 @@ export interface TrainCommandOptions {
   metricsFile: string | undefined;
 }
 
-/** The PyTorch tutorial's settings, which `train` uses unless a flag says otherwise. */
+/** The PyTorch tutorial's settings, which `train` uses unless a flag sets another value. */
 export const TRAIN_DEFAULTS = {
   epochs: 10,
   batchSize: 64,
