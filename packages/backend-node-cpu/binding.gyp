@@ -3,6 +3,7 @@
     {
       "target_name": "lstm_native",
       "sources": [
+        "native/adam.cc",
         "native/addon.cc",
         "native/gemm.cc",
         "native/lstm.cc",

@@ -1,9 +1,11 @@
 // N-API bindings: SGEMM and the fused LSTM layer on Float32Arrays that the caller allocates.
 #include <node_api.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
+#include "adam.h"
 #include "gemm.h"
 #include "lstm.h"
 #include "thread_pool.h"
@@ -166,6 +168,42 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+double number_argument(const Arguments& args, size_t index, const char* name) {
+  double value = 0;
+  if (napi_get_value_double(args.env, args.values[index], &value) != napi_ok || !std::isfinite(value)) {
+    throw ArgumentError{true, std::string(name) + " must be a finite number"};
+  }
+  return value;
+}
+
+// adamUpdate(variable, gradient, m, v, outVariable, outM, outV,
+//            beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, biasCorrection2Sqrt, epsilon)
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Arguments args = read_arguments(env, info, 14, "adamUpdate");
+    size_t count = 0;
+    napi_get_typedarray_info(env, args.values[0], nullptr, &count, nullptr, nullptr, nullptr);
+    const long n = static_cast<long>(count);
+    const float* variable = float_array(args, 0, n, "variable");
+    const float* gradient = float_array(args, 1, n, "gradient");
+    const float* m = float_array(args, 2, n, "firstMoment");
+    const float* v = float_array(args, 3, n, "secondMoment");
+    float* out_variable = float_array(args, 4, n, "outVariable");
+    float* out_m = float_array(args, 5, n, "outFirstMoment");
+    float* out_v = float_array(args, 6, n, "outSecondMoment");
+    lstm_native::AdamScalars scalars{};
+    scalars.beta1 = static_cast<float>(number_argument(args, 7, "beta1"));
+    scalars.one_minus_beta1 = static_cast<float>(number_argument(args, 8, "oneMinusBeta1"));
+    scalars.beta2 = static_cast<float>(number_argument(args, 9, "beta2"));
+    scalars.one_minus_beta2 = static_cast<float>(number_argument(args, 10, "oneMinusBeta2"));
+    scalars.step_size = static_cast<float>(number_argument(args, 11, "stepSize"));
+    scalars.bias_correction2_sqrt = static_cast<float>(number_argument(args, 12, "biasCorrection2Sqrt"));
+    scalars.epsilon = static_cast<float>(number_argument(args, 13, "epsilon"));
+    lstm_native::adam_update(n, variable, gradient, m, v, scalars, out_variable, out_m, out_v);
+    return undefined_value(env);
+  });
+}
+
 napi_value string_value(napi_env env, const char* text) {
   napi_value value;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value);
@@ -222,6 +260,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -18,6 +18,8 @@ constexpr int kBlockDepth = 256;
 constexpr int kBlockRows = 96;
 /** Products below this many multiply-adds run on one thread, since waking workers costs more. */
 constexpr long kParallelMinimumMacs = 1L << 17;
+/** Right operands below this many elements are packed on one thread. */
+constexpr long kParallelMinimumPackedElements = 1L << 16;
 
 /** Signature shared by the micro-kernels: one MR x NR tile of C from `depth` packed columns. */
 using MicroKernel = void (*)(int depth, const float* a, const float* b, float* c, int ldc, int rows, int cols,
@@ -60,10 +62,22 @@ void kernel_portable(int depth, const float* a, const float* b, float* c, int ld
 constexpr int kAvx2Mr = 6;
 constexpr int kAvx2Nr = 16;
 
-// Named accumulators, not an array: GCC 12 keeps an indexed array on the stack, which
-// costs a store per multiply-add.
-__attribute__((target("avx2,fma"))) void kernel_avx2(int depth, const float* a, const float* b, float* c, int ldc,
-                                                        int rows, int cols, bool accumulate) {
+/**
+ * The 6x16 AVX2 tile loop. Row r of the tile reads its k-th left value at `rows[r][k * kStep]`:
+ * kStep = 6 walks a packed strip, kStep = 1 reads A's rows where they are, unpacked.
+ * Named accumulators, not an array: GCC 12 keeps an indexed array on the stack, which costs a
+ * store per multiply-add.
+ */
+template <int kStep>
+__attribute__((target("avx2,fma"), always_inline)) inline void kernel_avx2_body(
+    int depth, const float* const rows_of_a[kAvx2Mr], const float* b, float* c, int ldc, int rows, int cols,
+    bool accumulate) {
+  const float* a0 = rows_of_a[0];
+  const float* a1 = rows_of_a[1];
+  const float* a2 = rows_of_a[2];
+  const float* a3 = rows_of_a[3];
+  const float* a4 = rows_of_a[4];
+  const float* a5 = rows_of_a[5];
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -73,13 +87,13 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(int depth, const float* a, 
   for (int k = 0; k < depth; ++k) {
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
-    { const __m256 left = _mm256_broadcast_ss(&a[0]); c00 = _mm256_fmadd_ps(left, b0, c00); c01 = _mm256_fmadd_ps(left, b1, c01); }
-    { const __m256 left = _mm256_broadcast_ss(&a[1]); c10 = _mm256_fmadd_ps(left, b0, c10); c11 = _mm256_fmadd_ps(left, b1, c11); }
-    { const __m256 left = _mm256_broadcast_ss(&a[2]); c20 = _mm256_fmadd_ps(left, b0, c20); c21 = _mm256_fmadd_ps(left, b1, c21); }
-    { const __m256 left = _mm256_broadcast_ss(&a[3]); c30 = _mm256_fmadd_ps(left, b0, c30); c31 = _mm256_fmadd_ps(left, b1, c31); }
-    { const __m256 left = _mm256_broadcast_ss(&a[4]); c40 = _mm256_fmadd_ps(left, b0, c40); c41 = _mm256_fmadd_ps(left, b1, c41); }
-    { const __m256 left = _mm256_broadcast_ss(&a[5]); c50 = _mm256_fmadd_ps(left, b0, c50); c51 = _mm256_fmadd_ps(left, b1, c51); }
-    a += kAvx2Mr;
+    const long at = static_cast<long>(k) * kStep;
+    { const __m256 left = _mm256_broadcast_ss(a0 + at); c00 = _mm256_fmadd_ps(left, b0, c00); c01 = _mm256_fmadd_ps(left, b1, c01); }
+    { const __m256 left = _mm256_broadcast_ss(a1 + at); c10 = _mm256_fmadd_ps(left, b0, c10); c11 = _mm256_fmadd_ps(left, b1, c11); }
+    { const __m256 left = _mm256_broadcast_ss(a2 + at); c20 = _mm256_fmadd_ps(left, b0, c20); c21 = _mm256_fmadd_ps(left, b1, c21); }
+    { const __m256 left = _mm256_broadcast_ss(a3 + at); c30 = _mm256_fmadd_ps(left, b0, c30); c31 = _mm256_fmadd_ps(left, b1, c31); }
+    { const __m256 left = _mm256_broadcast_ss(a4 + at); c40 = _mm256_fmadd_ps(left, b0, c40); c41 = _mm256_fmadd_ps(left, b1, c41); }
+    { const __m256 left = _mm256_broadcast_ss(a5 + at); c50 = _mm256_fmadd_ps(left, b0, c50); c51 = _mm256_fmadd_ps(left, b1, c51); }
     b += kAvx2Nr;
   }
 
@@ -111,6 +125,24 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(int depth, const float* a, 
     return;
   }
   store_tile(tile, kAvx2Nr, c, ldc, rows, cols, accumulate);
+}
+
+__attribute__((target("avx2,fma"))) void kernel_avx2(int depth, const float* a, const float* b, float* c, int ldc,
+                                                        int rows, int cols, bool accumulate) {
+  const float* const strip[kAvx2Mr] = {a, a + 1, a + 2, a + 3, a + 4, a + 5};
+  kernel_avx2_body<kAvx2Mr>(depth, strip, b, c, ldc, rows, cols, accumulate);
+}
+
+/**
+ * The AVX2 tile on unpacked A: row r of the tile is A's row `a + r * lda`. Rows past `rows` repeat
+ * the last valid one, so nothing outside A is read, and their results are not stored.
+ */
+__attribute__((target("avx2,fma"))) void kernel_avx2_unpacked(int depth, const float* a, long lda, const float* b,
+                                                                 float* c, int ldc, int rows, int cols,
+                                                                 bool accumulate) {
+  const float* strip[kAvx2Mr];
+  for (int r = 0; r < kAvx2Mr; ++r) strip[r] = a + std::min(r, rows - 1) * lda;
+  kernel_avx2_body<1>(depth, strip, b, c, ldc, rows, cols, accumulate);
 }
 
 // NOTE: written for AVX-512 but not yet run: the machine this was developed on has only AVX2.
@@ -228,24 +260,37 @@ inline long packed_block_offset(const PackedMatrix& b, int k0) {
 void pack_left(bool trans_a, const float* a, int lda, int i0, int rows, int k0, int depth, int mr, float* out) {
   for (int strip = 0; strip < rows; strip += mr) {
     const int valid = std::min(mr, rows - strip);
-    for (int k = 0; k < depth; ++k) {
-      float* target = out + static_cast<long>(strip) * depth + static_cast<long>(k) * mr;
-      for (int r = 0; r < valid; ++r) {
-        const long i = i0 + strip + r;
-        const long kk = k0 + k;
-        target[r] = trans_a ? a[kk * lda + i] : a[i * lda + kk];
+    float* target = out + static_cast<long>(strip) * depth;
+    if (trans_a) {
+      for (int k = 0; k < depth; ++k) {
+        const float* source = a + static_cast<long>(k0 + k) * lda + i0 + strip;
+        for (int r = 0; r < valid; ++r) target[k * mr + r] = source[r];
       }
-      for (int r = valid; r < mr; ++r) target[r] = 0.0f;
+    } else {
+      // Row by row, so that each source row is read in order.
+      for (int r = 0; r < valid; ++r) {
+        const float* source = a + static_cast<long>(i0 + strip + r) * lda + k0;
+        for (int k = 0; k < depth; ++k) target[k * mr + r] = source[k];
+      }
+    }
+    for (int r = valid; r < mr; ++r) {
+      for (int k = 0; k < depth; ++k) target[k * mr + r] = 0.0f;
     }
   }
 }
 
-/** Computes rows [row_begin, row_end) and panels [panel_begin, panel_end) of C, the K blocks in order. */
+/**
+ * Computes rows [row_begin, row_end) of C in the column panels of `ranges`, on the calling thread.
+ * Each element sums the K blocks in order, whatever the ranges, so results do not depend on the split.
+ */
 void gemm_range(bool trans_a, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool accumulate,
-                int row_begin, int row_end, int panel_begin, int panel_end) {
+                int row_begin, int row_end, const PanelRange* ranges, int range_count) {
   const KernelShape shape = kernel_for(b.isa);
   const int k = b.rows;
   const int n = b.cols;
+  // The AVX2 tile reads a row-major A in place: its six rows are six sequential streams, as cheap
+  // as the packed strip, which saves the copy. The other tiles, and a transposed A, are packed.
+  const bool unpacked = !trans_a && b.isa == Isa::kAvx2;
   // One packing buffer per thread, reused across calls: allocating it each time cost a memset per step.
   thread_local std::vector<float> buffer;
   buffer.resize(static_cast<size_t>(kBlockRows + shape.mr) * kBlockDepth);
@@ -258,16 +303,24 @@ void gemm_range(bool trans_a, const float* a, int lda, const PackedMatrix& b, fl
 
     for (int i0 = row_begin; i0 < row_end; i0 += kBlockRows) {
       const int rows = std::min(kBlockRows, row_end - i0);
-      pack_left(trans_a, a, lda, i0, rows, k0, depth, shape.mr, packed_a);
+      if (!unpacked) pack_left(trans_a, a, lda, i0, rows, k0, depth, shape.mr, packed_a);
 
-      for (int p = panel_begin; p < panel_end; ++p) {
-        const float* b_panel = b_block + static_cast<long>(p) * depth * shape.nr;
-        const int j0 = p * shape.nr;
-        const int cols = std::min(shape.nr, n - j0);
-        for (int strip = 0; strip < rows; strip += shape.mr) {
-          float* c_tile = c + static_cast<long>(i0 + strip) * ldc + j0;
-          shape.kernel(depth, packed_a + static_cast<long>(strip) * depth, b_panel, c_tile, ldc,
-                       std::min(shape.mr, rows - strip), cols, add_to_c);
+      for (int range = 0; range < range_count; ++range) {
+        for (int p = ranges[range].begin; p < ranges[range].end; ++p) {
+          const float* b_panel = b_block + static_cast<long>(p) * depth * shape.nr;
+          const int j0 = p * shape.nr;
+          const int cols = std::min(shape.nr, n - j0);
+          for (int strip = 0; strip < rows; strip += shape.mr) {
+            float* c_tile = c + static_cast<long>(i0 + strip) * ldc + j0;
+            const int strip_rows = std::min(shape.mr, rows - strip);
+            if (unpacked) {
+              kernel_avx2_unpacked(depth, a + static_cast<long>(i0 + strip) * lda + k0, lda, b_panel, c_tile, ldc,
+                                   strip_rows, cols, add_to_c);
+            } else {
+              shape.kernel(depth, packed_a + static_cast<long>(strip) * depth, b_panel, c_tile, ldc, strip_rows, cols,
+                           add_to_c);
+            }
+          }
         }
       }
     }
@@ -311,25 +364,34 @@ void pack_right(bool trans_b, int k, int n, const float* b, int ldb, PackedMatri
   out.cols = n;
   out.panel = shape.nr;
   out.isa = active_isa();
-  out.data.assign(static_cast<size_t>(k) * panels * shape.nr + 16, 0.0f);
+  // Every element below is written, padding included, so a reused buffer needs no clearing.
+  out.data.resize(static_cast<size_t>(k) * panels * shape.nr + 16);
 
-  for (int k0 = 0; k0 < k; k0 += kBlockDepth) {
-    const int depth = std::min(kBlockDepth, k - k0);
-    float* block = out.data.data() + packed_block_offset(out, k0);
-    for (int p = 0; p < panels; ++p) {
-      float* panel = block + static_cast<long>(p) * depth * shape.nr;
-      const int j0 = p * shape.nr;
-      const int cols = std::min(shape.nr, n - j0);
-      for (int kk = 0; kk < depth; ++kk) {
-        const long row = k0 + kk;
-        float* target = panel + static_cast<long>(kk) * shape.nr;
-        for (int j = 0; j < cols; ++j) {
-          const long col = j0 + j;
-          target[j] = trans_b ? b[col * ldb + row] : b[row * ldb + col];
+  const long elements = static_cast<long>(k) * n;
+  const int tasks = elements < kParallelMinimumPackedElements ? 1 : std::min(thread_count(), panels);
+  parallel_for(tasks, [&](int task) {
+    const int first = static_cast<int>(static_cast<long>(panels) * task / tasks);
+    const int last = static_cast<int>(static_cast<long>(panels) * (task + 1) / tasks);
+    for (int k0 = 0; k0 < k; k0 += kBlockDepth) {
+      const int depth = std::min(kBlockDepth, k - k0);
+      float* block = out.data.data() + packed_block_offset(out, k0);
+      for (int p = first; p < last; ++p) {
+        float* panel = block + static_cast<long>(p) * depth * shape.nr;
+        const int j0 = p * shape.nr;
+        const int cols = std::min(shape.nr, n - j0);
+        for (int kk = 0; kk < depth; ++kk) {
+          const long row = k0 + kk;
+          float* target = panel + static_cast<long>(kk) * shape.nr;
+          if (trans_b) {
+            for (int j = 0; j < cols; ++j) target[j] = b[(j0 + j) * static_cast<long>(ldb) + row];
+          } else {
+            std::memcpy(target, b + row * ldb + j0, sizeof(float) * cols);
+          }
+          for (int j = cols; j < shape.nr; ++j) target[j] = 0.0f;
         }
       }
     }
-  }
+  });
 }
 
 void gemm_packed(bool trans_a, int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc,
@@ -358,18 +420,26 @@ void gemm_packed(bool trans_a, int m, const float* a, int lda, const PackedMatri
     if (split_rows) {
       const int first = static_cast<int>(static_cast<long>(strips) * task / tasks) * shape.mr;
       const int last = std::min(m, static_cast<int>(static_cast<long>(strips) * (task + 1) / tasks) * shape.mr);
-      gemm_range(trans_a, a, lda, b, c, ldc, accumulate, first, last, 0, panels);
+      const PanelRange all{0, panels};
+      gemm_range(trans_a, a, lda, b, c, ldc, accumulate, first, last, &all, 1);
     } else {
-      const int first = static_cast<int>(static_cast<long>(panels) * task / tasks);
-      const int last = static_cast<int>(static_cast<long>(panels) * (task + 1) / tasks);
-      gemm_range(trans_a, a, lda, b, c, ldc, accumulate, 0, m, first, last);
+      const PanelRange own{static_cast<int>(static_cast<long>(panels) * task / tasks),
+                           static_cast<int>(static_cast<long>(panels) * (task + 1) / tasks)};
+      gemm_range(trans_a, a, lda, b, c, ldc, accumulate, 0, m, &own, 1);
     }
   });
 }
 
+void gemm_packed_panels(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool accumulate,
+                        const PanelRange* ranges, int range_count) {
+  if (m == 0) return;
+  gemm_range(false, a, lda, b, c, ldc, accumulate, 0, m, ranges, range_count);
+}
+
 void sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            float* c, int ldc, bool accumulate) {
-  PackedMatrix packed;
+  // Reused across calls: a new buffer of several megabytes costs page faults on every product.
+  thread_local PackedMatrix packed;
   pack_right(trans_b, k, n, b, ldb, packed);
   gemm_packed(trans_a, m, a, lda, packed, c, ldc, accumulate);
 }

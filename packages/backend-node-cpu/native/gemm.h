@@ -45,6 +45,20 @@ void pack_right(bool trans_b, int k, int n, const float* b, int ldb, PackedMatri
 void gemm_packed(bool trans_a, int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc,
                  bool accumulate);
 
+/** Column panels [begin, end) of a packed matrix; panel p holds columns [p * panel, (p + 1) * panel). */
+struct PanelRange {
+  int begin;
+  int end;
+};
+
+/**
+ * C[M, cols] = A[M, K] * B[:, cols] (plus the old C when `accumulate`) for the columns of the given
+ * panels only, on the calling thread; `k == 0` is not supported. Threads that own disjoint panel
+ * ranges can call it at once on the same C. Sums run in the same order as in `gemm_packed`.
+ */
+void gemm_packed_panels(int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc, bool accumulate,
+                        const PanelRange* ranges, int range_count);
+
 /** C = op(A) * op(B) (plus the old C when `accumulate`): packs B, then calls `gemm_packed`. */
 void sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
            float* c, int ldc, bool accumulate);

@@ -13,7 +13,10 @@ struct LstmShape {
   bool return_sequences;
 };
 
-/** Floats of the forward workspace: activated gates [T*B, 4H], then cell, tanh(cell) and hidden, each [T*B, H]. */
+/**
+ * Floats of the forward workspace: activated gates [T*B, 4H], cell and tanh(cell), each [T*B, H],
+ * and the hidden states after a zero initial block, [(T+1)*B, H].
+ */
 long lstm_workspace_size(const LstmShape& shape);
 
 /**

@@ -3,13 +3,45 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LSTM_NATIVE_PAUSE() _mm_pause()
+#else
+#define LSTM_NATIVE_PAUSE() ((void)0)
+#endif
 #include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#endif
+
 namespace lstm_native {
 namespace {
+
+/** Pause instructions a barrier spins before it sleeps: several microseconds on current x86 cores. */
+constexpr int kBarrierSpins = 2000;
+
+#if defined(__linux__)
+/** Sleeps until `word` may have changed from `expected`; it can return early. */
+void wait_while_equal(std::atomic<int>* word, int expected) {
+  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+void wake_all(std::atomic<int>* word) {
+  syscall(SYS_futex, reinterpret_cast<int*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+#else
+// NOTE: without futexes a sleeping barrier task polls with yields instead of blocking.
+void wait_while_equal(std::atomic<int>*, int) { std::this_thread::yield(); }
+void wake_all(std::atomic<int>*) {}
+#endif
 
 /** Default thread count: the machine's hardware threads, capped, or LSTM_MNIST_NATIVE_THREADS when set. */
 int default_thread_count() {
@@ -127,6 +159,26 @@ void parallel_for(int tasks, const std::function<void(int)>& task) {
     return;
   }
   pool().run(tasks, task);
+}
+
+void SpinBarrier::arrive_and_wait() {
+  if (count_ <= 1) return;
+  const int round = round_.load();
+  if (arrived_.fetch_add(1) == count_ - 1) {
+    arrived_.store(0);
+    round_.fetch_add(1);
+    if (sleepers_.load() > 0) wake_all(&round_);
+    return;
+  }
+  for (int spin = 0; spin < kBarrierSpins; ++spin) {
+    if (round_.load(std::memory_order_acquire) != round) return;
+    LSTM_NATIVE_PAUSE();
+  }
+  // Sequentially consistent: either the last task sees this sleeper and wakes it, or this task
+  // sees the new round before sleeping.
+  sleepers_.fetch_add(1);
+  while (round_.load() == round) wait_while_equal(&round_, round);
+  sleepers_.fetch_sub(1);
 }
 
 }  // namespace lstm_native

@@ -61,6 +61,26 @@ export interface NativeAddon {
     hiddenSize: number,
     returnSequences: boolean,
   ): void;
+  /**
+   * One Adam update of `variable` into the `out` arrays, all of the variable's length; the inputs are
+   * not changed. The scalars follow `FusedAdamAttrs` of `@lstm-mnist/train` and are rounded to float32.
+   */
+  adamUpdate(
+    variable: Float32Array,
+    gradient: Float32Array,
+    firstMoment: Float32Array,
+    secondMoment: Float32Array,
+    outVariable: Float32Array,
+    outFirstMoment: Float32Array,
+    outSecondMoment: Float32Array,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    stepSize: number,
+    biasCorrection2Sqrt: number,
+    epsilon: number,
+  ): void;
   info(): NativeAddonInfo;
   /** Selects a micro-kernel; returns false, changing nothing, when the CPU lacks that instruction set. */
   setIsa(isa: NativeIsa): boolean;
@@ -73,8 +93,14 @@ export type NativeAddonStatus =
   | { loaded: true; addon: NativeAddon; path: string }
   | { loaded: false; reason: string; buildHint: string; path: string };
 
-/** Floats of the LSTM forward workspace per row of `[time * batch]`, in units of the hidden size: 4 gates, cell, tanh(cell), hidden. */
-export const LSTM_WORKSPACE_HIDDEN_MULTIPLE = 7;
+/**
+ * Floats of the workspace that `lstmForward` fills for `lstmBackward`: the activated gates
+ * `[time * batch, 4H]`, the cell state and its tanh, each `[time * batch, H]`, and the hidden states
+ * after a zero initial state, `[(time + 1) * batch, H]`.
+ */
+export function lstmWorkspaceLength(time: number, batch: number, hiddenSize: number): number {
+  return (7 * time + 1) * batch * hiddenSize;
+}
 
 /** The addon as node-gyp builds it; `src/` and `dist/` are both one folder below the package root. */
 const ADDON_URL = new URL('../build/Release/lstm_native.node', import.meta.url);

@@ -1,7 +1,7 @@
 import { registerNativeCpuBackend } from './register.js';
 
 export {
-  LSTM_WORKSPACE_HIDDEN_MULTIPLE,
+  lstmWorkspaceLength,
   NATIVE_BUILD_COMMAND,
   type NativeAddon,
   type NativeAddonInfo,

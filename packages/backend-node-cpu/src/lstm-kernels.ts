@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type { LSTMSequenceAttrs } from '@lstm-mnist/model';
 
-import { LSTM_WORKSPACE_HIDDEN_MULTIPLE } from './addon.js';
+import { lstmWorkspaceLength } from './addon.js';
 import { type NativeCpuBackend, float32Values } from './backend.js';
 
 interface KernelArgs {
@@ -98,7 +98,7 @@ function runForward(
 
   const rows = sizes.time * sizes.batch;
   const output = new Float32Array((sizes.returnSequences ? rows : sizes.batch) * sizes.hiddenSize);
-  const activations = backend.allocateLSTMWorkspace(rows * LSTM_WORKSPACE_HIDDEN_MULTIPLE * sizes.hiddenSize);
+  const activations = backend.allocateLSTMWorkspace(lstmWorkspaceLength(sizes.time, sizes.batch, sizes.hiddenSize));
   backend.addon.lstmForward(
     float32Values(backend, input as tf.TensorInfo),
     float32Values(backend, kernel as tf.TensorInfo),

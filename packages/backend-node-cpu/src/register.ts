@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { LSTM_SEQUENCE_GRAD_KERNEL, LSTM_SEQUENCE_KERNEL } from '@lstm-mnist/model';
+import { FUSED_ADAM_KERNEL } from '@lstm-mnist/train';
 
+import { fusedAdam } from './adam-kernel.js';
 import { type NativeAddonStatus, loadNativeAddon } from './addon.js';
 import { NATIVE_CPU_BACKEND_NAME, NativeCpuBackend } from './backend.js';
 import { FAST_BINARY_KERNELS, fastBinaryKernel, fastTranspose } from './elementwise-kernels.js';
@@ -17,14 +19,15 @@ const BACKEND_PRIORITY = 0;
 type KernelEntry = Pick<tf.KernelConfig, 'kernelName' | 'kernelFunc'>;
 
 /**
- * Kernels that this backend replaces or adds: the addon's matmul and LSTM, and JavaScript fast paths
- * for the element-wise ops of an Adam update. All other kernels are those of tfjs-backend-cpu.
+ * Kernels that this backend replaces or adds: the addon's matmul, LSTM and fused Adam update, and
+ * JavaScript fast paths for element-wise ops. All other kernels are those of tfjs-backend-cpu.
  */
 function nativeKernels(): KernelEntry[] {
   return [
     { kernelName: tf.BatchMatMul, kernelFunc: nativeBatchMatMul as tf.KernelFunc },
     { kernelName: LSTM_SEQUENCE_KERNEL, kernelFunc: lstmSequenceForward as tf.KernelFunc },
     { kernelName: LSTM_SEQUENCE_GRAD_KERNEL, kernelFunc: lstmSequenceBackward as unknown as tf.KernelFunc },
+    { kernelName: FUSED_ADAM_KERNEL, kernelFunc: fusedAdam as unknown as tf.KernelFunc },
     { kernelName: tf.Transpose, kernelFunc: fastTranspose as tf.KernelFunc },
     ...FAST_BINARY_KERNELS.map((kernelName) => ({ kernelName, kernelFunc: fastBinaryKernel(kernelName) })),
   ];

@@ -9,6 +9,12 @@ import type { NativeCpuBackend } from '../src/index.js';
 import { NATIVE_CPU_BACKEND_NAME } from '../src/index.js';
 
 const CONFIG = { inputSize: 5, hiddenSize: 6, numLayers: 2, numClasses: 3 };
+/**
+ * Large enough for the addon to split each step's recurrence across threads by hidden units
+ * (batch * 4H^2 >= 2^18, H a multiple of twice the widest panel, 32), still quick on the CPU backend.
+ */
+const THREADED_CONFIG = { inputSize: 7, hiddenSize: 64, numLayers: 2, numClasses: 4 };
+const THREADED_BATCH = 16;
 
 interface Outputs {
   logits: Float32Array;
@@ -16,10 +22,10 @@ interface Outputs {
 }
 
 /** Logits and every parameter gradient of a small seeded model on one backend. */
-async function runModel(backend: string): Promise<Outputs> {
+async function runModel(backend: string, config = CONFIG, batch = 4): Promise<Outputs> {
   await tf.setBackend(backend);
-  const model = LSTMModel.create(CONFIG, { seed: 11 });
-  const images = tf.randomUniform([4, 7, CONFIG.inputSize], -1, 1, 'float32', 12) as tf.Tensor3D;
+  const model = LSTMModel.create(config, { seed: 11 });
+  const images = tf.randomUniform([batch, 7, config.inputSize], -1, 1, 'float32', 12) as tf.Tensor3D;
 
   const logitsTensor = model.forward(images);
   const logits = (await logitsTensor.data()) as Float32Array;
@@ -29,6 +35,10 @@ async function runModel(backend: string): Promise<Outputs> {
   tf.dispose([logitsTensor, value, images, ...Object.values(grads)]);
   model.dispose();
   return { logits, gradients };
+}
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 function maxAbsDifference(actual: Float32Array, expected: Float32Array): number {
@@ -50,6 +60,35 @@ describe('fused LSTM kernels', () => {
     expect(actual.gradients).toHaveLength(expected.gradients.length);
     for (const [index, gradient] of expected.gradients.entries()) {
       expect(maxAbsDifference(actual.gradients[index] as Float32Array, gradient)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('give the results of the composed ops when the recurrence is split across threads', async () => {
+    const expected = await runModel('cpu', THREADED_CONFIG, THREADED_BATCH);
+    const actual = await runModel(NATIVE_CPU_BACKEND_NAME, THREADED_CONFIG, THREADED_BATCH);
+
+    expect(maxAbsDifference(actual.logits, expected.logits)).toBeLessThan(1e-5);
+    for (const [index, gradient] of expected.gradients.entries()) {
+      expect(maxAbsDifference(actual.gradients[index] as Float32Array, gradient)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('give bit-identical logits and gradients on 1 and 2 threads', async () => {
+    await tf.setBackend(NATIVE_CPU_BACKEND_NAME);
+    const { addon } = tf.backend() as NativeCpuBackend;
+    const initialThreads = addon.info().threads;
+    try {
+      addon.setThreads(1);
+      const single = await runModel(NATIVE_CPU_BACKEND_NAME, THREADED_CONFIG, THREADED_BATCH);
+      addon.setThreads(2);
+      const double = await runModel(NATIVE_CPU_BACKEND_NAME, THREADED_CONFIG, THREADED_BATCH);
+
+      expect(sameBits(double.logits, single.logits)).toBe(true);
+      for (const [index, gradient] of single.gradients.entries()) {
+        expect(sameBits(double.gradients[index] as Float32Array, gradient), `gradient ${index}`).toBe(true);
+      }
+    } finally {
+      addon.setThreads(initialThreads);
     }
   });
 

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { FUSED_ADAM_KERNEL, type FusedAdamAttrs } from './adam-kernel-contract.js';
+
 /** Adam's default learning rate, as in PyTorch's `torch.optim.Adam`. */
 export const DEFAULT_LEARNING_RATE = 0.001;
 /** Decay rate of the first-moment (mean) estimate. */
@@ -91,24 +93,29 @@ export class Adam {
     this.validateTensors('step', 'gradients', gradients);
 
     const t = this.steps + 1;
-    const stepSize = this.lr / (1 - this.beta1 ** t);
-    const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** t);
+    const attrs: FusedAdamAttrs = {
+      beta1: this.beta1,
+      oneMinusBeta1: 1 - this.beta1,
+      beta2: this.beta2,
+      oneMinusBeta2: 1 - this.beta2,
+      stepSize: this.lr / (1 - this.beta1 ** t),
+      biasCorrection2Sqrt: Math.sqrt(1 - this.beta2 ** t),
+      epsilon: this.epsilon,
+    };
+    const fused = tf.getKernel(FUSED_ADAM_KERNEL, tf.getBackend()) !== undefined;
 
     tf.tidy(() => {
       this.variables.forEach((variable, index) => {
         const gradient = gradients[index] as tf.Tensor;
         const firstMoment = this.firstMoments[index] as tf.Variable;
         const secondMoment = this.secondMoments[index] as tf.Variable;
+        const [updated, m, v] = fused
+          ? tf.engine().runKernel<tf.Tensor[]>(FUSED_ADAM_KERNEL, { variable, gradient, firstMoment, secondMoment }, { ...attrs })
+          : adamUpdateOps(variable, gradient, firstMoment, secondMoment, attrs);
 
-        const m = tf.add(tf.mul(firstMoment, this.beta1), tf.mul(gradient, 1 - this.beta1));
-        const v = tf.add(tf.mul(secondMoment, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
-        const denominator = tf.add(tf.div(tf.sqrt(v), biasCorrection2Sqrt), this.epsilon);
-        // Same operation order as PyTorch's addcdiv(m, denominator, value=-stepSize).
-        const update = tf.div(tf.mul(m, stepSize), denominator);
-
-        firstMoment.assign(m);
-        secondMoment.assign(v);
-        variable.assign(tf.sub(variable, update));
+        firstMoment.assign(m as tf.Tensor);
+        secondMoment.assign(v as tf.Tensor);
+        variable.assign(updated as tf.Tensor);
       });
     });
     this.steps = t;
@@ -200,6 +207,22 @@ function validateVariables(variables: readonly tf.Variable[]): void {
     }
     seen.add(variable);
   });
+}
+
+/** One variable's update from core ops, in the order that {@link FusedAdamAttrs} gives; returns [variable, m, v]. */
+function adamUpdateOps(
+  variable: tf.Tensor,
+  gradient: tf.Tensor,
+  firstMoment: tf.Tensor,
+  secondMoment: tf.Tensor,
+  attrs: FusedAdamAttrs,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const m = tf.add(tf.mul(firstMoment, attrs.beta1), tf.mul(gradient, attrs.oneMinusBeta1));
+  const v = tf.add(tf.mul(secondMoment, attrs.beta2), tf.mul(tf.square(gradient), attrs.oneMinusBeta2));
+  const denominator = tf.add(tf.div(tf.sqrt(v), attrs.biasCorrection2Sqrt), attrs.epsilon);
+  // Same operation order as PyTorch's addcdiv(m, denominator, value=-stepSize).
+  const update = tf.div(tf.mul(m, attrs.stepSize), denominator);
+  return [tf.sub(variable, update), m, v];
 }
 
 /** Creates a non-trainable zero variable shaped like `variable`. The tidy frees the temporary zeros. */

@@ -6,6 +6,7 @@ export {
   DEFAULT_LEARNING_RATE,
 } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
+export { FUSED_ADAM_KERNEL, type FusedAdamAttrs } from './adam-kernel-contract.js';
 export { evaluate } from './evaluate.js';
 export type { EvaluateOptions, EvaluationResult } from './evaluate.js';
 export { DEFAULT_LOG_EVERY_STEPS, TrainEventEmitter, formatStepLine, isLogStep } from './events.js';
