@@ -14,7 +14,7 @@ const universalSources = [
 ];
 
 /** Folders inside universal packages that hold their Node-only entry point (`<package>/node`). */
-const nodeEntrySources = ['packages/data/src/node/**/*.ts', 'packages/model/src/node/**/*.ts'];
+const nodeEntrySources = ['packages/data/src/node/**/*.ts', 'packages/model/src/node/**/*.ts', 'packages/train/src/node/**/*.ts'];
 
 const testFiles = ['**/*.test.ts', '**/test/**/*.ts', '**/vitest.config.ts'];
 

@@ -12,6 +12,7 @@ const workspaceAliases = [
   { find: /^@lstm-mnist\/backend-core$/, replacement: `${root}packages/backend-core/src/index.ts` },
   { find: /^@lstm-mnist\/data\/node$/, replacement: `${root}packages/data/src/node/index.ts` },
   { find: /^@lstm-mnist\/model\/node$/, replacement: `${root}packages/model/src/node/index.ts` },
+  { find: /^@lstm-mnist\/train\/node$/, replacement: `${root}packages/train/src/node/index.ts` },
   { find: /^@lstm-mnist\/data$/, replacement: `${root}packages/data/src/index.ts` },
   { find: /^@lstm-mnist\/model$/, replacement: `${root}packages/model/src/index.ts` },
   { find: /^@lstm-mnist\/train$/, replacement: `${root}packages/train/src/index.ts` },

@@ -28,7 +28,16 @@ export function describeDataEvent(event: MnistEvent): string | undefined {
       return `Data: downloading ${event.file} from ${event.url}`;
     case 'download-failed':
       return `Data: download of ${event.file} from ${event.url} failed: ${event.reason}${event.nextUrl ? `; trying ${event.nextUrl}` : ''}`;
+    case 'download-retry':
+      return (
+        `Data: download of ${event.file} from ${event.url} failed: ${event.reason}; ` +
+        `retrying in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1} of ${event.maxAttempts})`
+      );
     case 'download-complete':
       return `Data: downloaded ${event.file} (${event.bytes} bytes, MD5 verified) to ${event.location}`;
+    case 'temporary-file-removed':
+      return `Data: removed ${event.path}, left behind by an interrupted run`;
+    case 'checksum-memo-failed':
+      return `Data: could not use the checksum memo ${event.path} (${event.reason}); every file is hashed again`;
   }
 }

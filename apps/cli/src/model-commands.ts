@@ -2,7 +2,8 @@ import { type Command, Option } from 'commander';
 
 import { NODE_BACKENDS, type NodeBackendName } from '@lstm-mnist/backend-node-gpu';
 
-import { integerInRange } from './option-parsers.js';
+import { COMMAND_EXIT_STATUS_HELP } from './exit-status-help.js';
+import { integerInRange, pathWithExtension } from './option-parsers.js';
 
 /** Test images per forward pass in `evaluate`, as the training loop evaluates. */
 const EVALUATE_BATCH_SIZE = 1000;
@@ -27,6 +28,7 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--out <dir>', 'folder for the model (model.json + weights.bin); created when missing')
     .addOption(backendOption())
     .addHelpText('after', '\nExample:\n  $ lstm-mnist import-torch lstm-mnist.safetensors --out model')
+    .addHelpText('after', COMMAND_EXIT_STATUS_HELP)
     .action(async (file: string, options: { out: string; backend: NodeBackendName }) => {
       const { runImportTorchCommand } = await import('./commands/import-torch.js');
       await runImportTorchCommand({ file, ...options });
@@ -39,6 +41,7 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--out <file>', 'safetensors file to write')
     .addOption(backendOption())
     .addHelpText('after', '\nExample:\n  $ lstm-mnist export-torch --model model --out lstm-mnist.safetensors')
+    .addHelpText('after', COMMAND_EXIT_STATUS_HELP)
     .action(async (options: { model: string; out: string; backend: NodeBackendName }) => {
       const { runExportTorchCommand } = await import('./commands/export-torch.js');
       await runExportTorchCommand(options);
@@ -55,6 +58,7 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print one JSON object instead of tables; progress lines go to stderr', false)
     .addOption(backendOption())
     .addHelpText('after', '\nExamples:\n  $ lstm-mnist evaluate --model model\n  $ lstm-mnist evaluate --model model --json > report.json')
+    .addHelpText('after', COMMAND_EXIT_STATUS_HELP)
     .action(async (options: Record<string, unknown>) => {
       const { runEvaluateCommand } = await import('./commands/evaluate.js');
       await runEvaluateCommand({
@@ -78,6 +82,7 @@ export function registerModelCommands(program: Command): void {
     .option('--json', 'print one JSON array with every class probability', false)
     .addOption(backendOption())
     .addHelpText('after', '\nExamples:\n  $ lstm-mnist predict --model model digit.png photo.jpg\n  $ lstm-mnist predict --model model --idx data/MNIST/raw/t10k-images-idx3-ubyte --index 0')
+    .addHelpText('after', COMMAND_EXIT_STATUS_HELP)
     .action(async (images: string[], options: Record<string, unknown>) => {
       const { runPredictCommand } = await import('./commands/predict.js');
       await runPredictCommand({
@@ -94,8 +99,9 @@ export function registerModelCommands(program: Command): void {
     .command('plot')
     .description('Draw the loss and test-accuracy curves of a metrics file (train --metrics-file) as SVG or PNG.')
     .requiredOption('--metrics <file>', 'JSON Lines metrics file written by train --metrics-file')
-    .requiredOption('--out <file>', 'image to write; .svg or .png picks the format')
+    .requiredOption('--out <file>', 'image to write; .svg or .png picks the format', pathWithExtension(['.svg', '.png'], 'picks the image format'))
     .addHelpText('after', '\nExample:\n  $ lstm-mnist plot --metrics metrics.jsonl --out curves.png')
+    .addHelpText('after', COMMAND_EXIT_STATUS_HELP)
     .action(async (options: { metrics: string; out: string }) => {
       const { runPlotCommand } = await import('./commands/plot.js');
       await runPlotCommand(options);

@@ -4,7 +4,25 @@ import { MNIST_IMAGE_SIZE } from '@lstm-mnist/data';
 import { IncompatibleModelError, LSTMModel } from '@lstm-mnist/model';
 import { fileSystemLoadHandler } from '@lstm-mnist/model/node';
 
+import { rejectEmptyPath } from './file-arguments.js';
 import { UserFacingError } from './user-facing-error.js';
+
+/**
+ * Checks that `--model` names an existing folder, so commands can fail on it before starting a backend.
+ *
+ * @throws UsageError when `dir` is empty.
+ * @throws UserFacingError naming `dir` when it does not exist or is a file.
+ */
+export async function checkModelFolder(dir: string): Promise<void> {
+  rejectEmptyPath(dir, '--model');
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined) {
+    throw new UserFacingError(`--model ${dir} does not exist. Pass the folder that train --out or import-torch --out wrote.`);
+  }
+  if (!info.isDirectory()) {
+    throw new UserFacingError(`--model ${dir} is a file, not a folder. Pass the folder that contains model.json and weights.bin.`);
+  }
+}
 
 /**
  * Loads a model folder (`model.json` + `weights.bin`) as an LSTMModel.
@@ -14,13 +32,7 @@ import { UserFacingError } from './user-facing-error.js';
  * @throws ModelFileError or IncompatibleModelError (both naming the file) for missing, truncated or mismatched files.
  */
 export async function loadModelFolder(dir: string, options: { mnistOnly: boolean }): Promise<LSTMModel> {
-  const info = await stat(dir).catch(() => undefined);
-  if (info === undefined) {
-    throw new UserFacingError(`--model ${dir} does not exist. Pass the folder that train --out or import-torch --out wrote.`);
-  }
-  if (!info.isDirectory()) {
-    throw new UserFacingError(`--model ${dir} is a file, not a folder. Pass the folder that contains model.json and weights.bin.`);
-  }
+  await checkModelFolder(dir);
 
   let model: LSTMModel;
   try {

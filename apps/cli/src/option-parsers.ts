@@ -1,3 +1,5 @@
+import { extname } from 'node:path';
+
 import { InvalidArgumentError } from 'commander';
 
 /**
@@ -14,7 +16,7 @@ export function integerInRange(min: number, max = Number.MAX_SAFE_INTEGER): (tex
     }
     const value = Number(text);
     if (value < min || value > max) {
-      throw new InvalidArgumentError(`Expected ${expected}, got ${value}.`);
+      throw new InvalidArgumentError(`Expected ${expected}, got ${text.trim()}.`);
     }
     return value;
   };
@@ -27,4 +29,18 @@ export function positiveNumber(text: string): number {
     throw new InvalidArgumentError('Expected a number greater than 0, such as 0.001.');
   }
   return value;
+}
+
+/**
+ * Creates a parser for a file path whose extension picks the format, such as `.svg` or `.png`.
+ * Extensions are compared case-insensitively and the path is returned unchanged.
+ */
+export function pathWithExtension(extensions: readonly string[], purpose: string): (text: string) => string {
+  const listed = extensions.length === 1 ? extensions[0] : `${extensions.slice(0, -1).join(', ')} or ${extensions[extensions.length - 1]}`;
+  return (text) => {
+    if (!extensions.includes(extname(text).toLowerCase())) {
+      throw new InvalidArgumentError(`Expected a file name ending in ${listed}, which ${purpose}.`);
+    }
+    return text;
+  };
 }

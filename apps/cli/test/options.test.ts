@@ -2,37 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { TRAIN_DEFAULTS, type TrainCommandOptions } from '../src/commands/train-options.js';
-import { EXIT_USAGE, buildProgram } from '../src/program.js';
+import { TRAIN_DEFAULTS } from '../src/commands/train-options.js';
+import { EXIT_USAGE } from '../src/program.js';
+import { parseTrain, parseTrainError } from './parse-train.js';
 import { runCli } from './run-cli.js';
-
-/** Parses `train` flags in process and returns what the command would receive. */
-async function parseTrain(args: string[]): Promise<TrainCommandOptions> {
-  let received: TrainCommandOptions | undefined;
-  const program = buildProgram(async (options) => {
-    received = options;
-  });
-  for (const command of [program, ...program.commands]) {
-    command.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  }
-  await program.parseAsync(['node', 'lstm-mnist', 'train', ...args]);
-  if (received === undefined) throw new Error('train action did not run');
-  return received;
-}
-
-/** Parses flags that must be rejected and returns commander's error. */
-async function parseTrainError(args: string[]): Promise<CommanderError> {
-  try {
-    await parseTrain(args);
-  } catch (error) {
-    if (error instanceof CommanderError) return error;
-    throw error;
-  }
-  throw new Error(`flags ${args.join(' ')} were accepted`);
-}
 
 describe('train flags', () => {
   it('defaults to the PyTorch tutorial settings', async () => {
@@ -45,6 +20,11 @@ describe('train flags', () => {
       maxSteps: undefined,
       out: undefined,
       metricsFile: undefined,
+      checkpointDir: undefined,
+      checkpointEvery: undefined,
+      resume: undefined,
+      mirrors: [],
+      explicit: new Set(),
     });
     expect(options.batchSize).toBe(64);
     expect(options.lr).toBe(0.001);
@@ -55,12 +35,14 @@ describe('train flags', () => {
     const options = await parseTrain([
       '--epochs', '2', '--batch-size', '32', '--lr', '0.01', '--hidden-size', '64', '--num-layers', '1',
       '--seed', '7', '--data-dir', 'd', '--no-download', '--backend', 'cpu', '--max-steps', '5',
-      '--log-every', '1', '--out', 'm', '--metrics-file', 'm.jsonl',
+      '--log-every', '1', '--out', 'm', '--metrics-file', 'm.jsonl', '--max-loss', '20',
     ]);
 
     expect(options).toEqual({
-      epochs: 2, batchSize: 32, lr: 0.01, hiddenSize: 64, numLayers: 1, seed: 7, dataDir: 'd', download: false,
+      epochs: 2, batchSize: 32, lr: 0.01, maxLoss: 20, hiddenSize: 64, numLayers: 1, seed: 7, dataDir: 'd', download: false,
       backend: 'cpu', maxSteps: 5, logEvery: 1, out: 'm', metricsFile: 'm.jsonl',
+      checkpointDir: undefined, checkpointEvery: undefined, keepCheckpoints: 3, resume: undefined, mirrors: [],
+      explicit: expect.any(Set),
     });
   });
 
@@ -69,6 +51,7 @@ describe('train flags', () => {
     [['--batch-size', '1.5'], '--batch-size'],
     [['--lr', '-1'], '--lr'],
     [['--lr', 'abc'], '--lr'],
+    [['--max-loss', '0'], '--max-loss'],
     [['--epochs', 'abc'], '--epochs'],
     [['--epochs', '0'], '--epochs'],
     [['--hidden-size', '-3'], '--hidden-size'],

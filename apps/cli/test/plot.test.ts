@@ -82,8 +82,10 @@ describe('plot rejects', () => {
   it('an output that is neither .svg nor .png', async () => {
     const run = await plot(['--metrics', 'metrics.jsonl', '--out', 'curves.pdf']);
 
-    expect(run.status).toBe(1);
-    expect(run.stderr).toBe('error: --out curves.pdf must end in .svg or .png, which picks the image format.\n');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      "error: option '--out <file>' argument 'curves.pdf' is invalid. Expected a file name ending in .svg or .png, which picks the image format.\n",
+    );
   });
 
   it('a line that is not JSON, naming the line', async () => {

@@ -160,12 +160,14 @@ describe('predict rejects', () => {
   it('--idx without --index', async () => {
     const run = await cli(['predict', '--model', 'model', '--idx', IDX_IMAGES]);
 
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain('--idx and --index go together');
   });
 
   it('a call without images', async () => {
     const run = await cli(['predict', '--model', 'model']);
 
-    expect(run.stderr).toBe('error: No images given. Pass PNG or JPEG files, or --idx FILE --index N.\n');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('error: No images given. Pass PNG or JPEG files, or --idx FILE --index N.\n(run with --help for usage)\n');
   });
 });

@@ -5,7 +5,16 @@
  */
 export { md5Hex } from './checksum.js';
 export { MnistDataset, type MnistDatasetInit } from './dataset.js';
-export { DEFAULT_DOWNLOAD_TIMEOUT_MS, downloadMnistFile, type DownloadedFile, type DownloadOptions } from './download.js';
+export {
+  DEFAULT_DOWNLOAD_RETRIES,
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_STALL_TIMEOUT_MS,
+  downloadMnistFile,
+  MAX_RETRY_DELAY_MS,
+  type DownloadedFile,
+  type DownloadOptions,
+} from './download.js';
 export {
   ChecksumError,
   CorruptFileError,
@@ -31,7 +40,7 @@ export {
   type IdxDtype,
   type IdxErrorCode,
 } from './idx.js';
-export { DEFAULT_DOWNLOAD_HINT, loadMnist, readVerifiedFile, type LoadMnistOptions } from './load.js';
+export { DEFAULT_DOWNLOAD_HINT, loadMnist, readVerifiedFile, type ChecksumMemo, type LoadMnistOptions } from './load.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './loader.js';
 export {
   listMnistFiles,

@@ -11,6 +11,18 @@ import type { MnistFileStore } from './store.js';
 /** Advice in {@link MnistNotFoundError} when the caller did not give its own. */
 export const DEFAULT_DOWNLOAD_HINT = 'pass download: true';
 
+/**
+ * Record of files whose checksum passed, so that a later run can skip recomputing the MD5 of an
+ * unchanged file. `DirectoryFileStore` users get one from `FileChecksumMemo` in `@lstm-mnist/data/node`.
+ * Implementations must not throw: a memo that cannot be read or written only costs speed.
+ */
+export interface ChecksumMemo {
+  /** Returns whether the stored file `name` passed a check for content MD5 `md5` and is unchanged since. */
+  isVerified(name: string, md5: string): Promise<boolean>;
+  /** Records that the stored file `name`, as it is now, has content MD5 `md5`. */
+  remember(name: string, md5: string): Promise<void>;
+}
+
 /** Options of {@link loadMnist}. */
 export interface LoadMnistOptions extends DownloadOptions {
   /** Downloads missing files from the mirrors and writes them to the store. Default: false. */
@@ -21,6 +33,8 @@ export interface LoadMnistOptions extends DownloadOptions {
   downloadHint?: string;
   /** Receives `file-verified` and download events. */
   onEvent?: MnistEventListener;
+  /** Skips the MD5 of stored files that it records as verified and unchanged. Default: none, so every file is hashed. */
+  checksumMemo?: ChecksumMemo;
 }
 
 /**
@@ -68,14 +82,14 @@ export async function loadMnist(
 export async function readVerifiedFile(
   store: MnistFileStore,
   entry: MnistFileEntry,
-  options: Pick<LoadMnistOptions, 'onEvent' | 'md5'> = {},
+  options: Pick<LoadMnistOptions, 'onEvent' | 'md5' | 'checksumMemo'> = {},
 ): Promise<Uint8Array | undefined> {
-  const { onEvent, md5 = md5Hex } = options;
+  const { onEvent } = options;
   const location = store.describe();
   const raw = await store.read(entry.name);
   if (raw !== undefined) {
-    checkMd5(md5(raw), raw.length, entry, entry.name, location, false);
-    onEvent?.({ type: 'file-verified', file: entry.name, location, compressed: false });
+    const remembered = await verifyStored(raw, entry, entry.name, location, false, options);
+    onEvent?.({ type: 'file-verified', file: entry.name, location, compressed: false, ...(remembered ? { remembered: true as const } : {}) });
     return raw;
   }
 
@@ -85,12 +99,34 @@ export async function readVerifiedFile(
     return undefined;
   }
 
-  const content = await gunzip(gz).catch((error: unknown) => {
+  const content = await gunzip(gz, entry.bytes).catch((error: unknown) => {
     throw new CorruptFileError(gzName, location, error instanceof Error ? error.message : String(error));
   });
-  checkMd5(md5(content), content.length, entry, gzName, location, true);
-  onEvent?.({ type: 'file-verified', file: entry.name, location, compressed: true });
+  const remembered = await verifyStored(content, entry, gzName, location, true, options);
+  onEvent?.({ type: 'file-verified', file: entry.name, location, compressed: true, ...(remembered ? { remembered: true as const } : {}) });
   return content;
+}
+
+/**
+ * Checks `content` of the stored file `file` against `entry.md5`, unless the memo records it as
+ * verified. Returns true when the memo was used.
+ */
+async function verifyStored(
+  content: Uint8Array,
+  entry: MnistFileEntry,
+  file: string,
+  location: string,
+  decompressed: boolean,
+  options: Pick<LoadMnistOptions, 'md5' | 'checksumMemo'>,
+): Promise<boolean> {
+  const memo = options.checksumMemo;
+  if (memo !== undefined && content.length === entry.bytes && (await memo.isVerified(file, entry.md5))) {
+    return true;
+  }
+
+  checkMd5((options.md5 ?? md5Hex)(content), content.length, entry, file, location, decompressed);
+  await memo?.remember(file, entry.md5);
+  return false;
 }
 
 function checkMd5(actual: string, actualBytes: number, entry: MnistFileEntry, file: string, location: string, decompressed: boolean): void {
@@ -111,6 +147,7 @@ async function downloadToStore(store: MnistFileStore, entry: MnistFileEntry, opt
   const location = store.describe();
   const downloaded = await downloadMnistFile(entry, location, options);
   await store.write(entry.name, downloaded.raw);
+  await options.checksumMemo?.remember(entry.name, entry.md5);
 
   options.onEvent?.({ type: 'download-complete', file: entry.name, url: downloaded.url, bytes: downloaded.gzBytes, location });
   return downloaded.raw;

@@ -51,7 +51,8 @@ export interface Batch {
  * Each `for await` loop over the loader is one epoch. With `shuffle`, an epoch's order is a
  * permutation derived from the seed and the epoch index, which starts at 0 and goes up by one when
  * each loop starts, whether or not the loop runs to the end. `setEpoch` sets the index for the next
- * loop, so a resumed run can repeat the order of the epoch it resumes.
+ * loop, so a resumed run can repeat the order of the epoch it resumes, and its `startBatch` skips
+ * the batches that run already trained on without building them.
  *
  * Batches are built one at a time, when the loop requests the next one. The loop body owns each batch it
  * receives and disposes it; the loader keeps no tensors, so nothing leaks when a loop stops early.
@@ -63,6 +64,7 @@ export class DataLoader implements AsyncIterable<Batch> {
   readonly transform: Transform;
   private readonly shuffleSeed: number | undefined;
   private nextEpoch = 0;
+  private nextStartBatch = 0;
 
   /**
    * @throws RangeError when `batchSize` is not a positive integer or `seed` is not an integer in [0, 2^32 - 1].
@@ -103,15 +105,22 @@ export class DataLoader implements AsyncIterable<Batch> {
   }
 
   /**
-   * Sets the 0-based epoch index of the next loop.
+   * Sets the 0-based epoch index of the next loop, and the 0-based batch it starts at. The order is
+   * the epoch's full order, so batch k is the same batch with any `startBatch` up to k. Only the
+   * next loop starts late; later loops start at batch 0.
    *
-   * @throws RangeError when `epoch` is not a non-negative integer.
+   * @param startBatch batches to skip, in [0, {@link length}]; `length` makes the loop yield nothing. Default 0.
+   * @throws RangeError when `epoch` is not a non-negative integer or `startBatch` is out of range.
    */
-  setEpoch(epoch: number): void {
+  setEpoch(epoch: number, startBatch = 0): void {
     if (!Number.isSafeInteger(epoch) || epoch < 0) {
       throw new RangeError(`Invalid epoch ${epoch}: expected a non-negative integer.`);
     }
+    if (!Number.isInteger(startBatch) || startBatch < 0 || startBatch > this.length) {
+      throw new RangeError(`Invalid startBatch ${startBatch}: expected an integer from 0 to ${this.length}, the batches per epoch.`);
+    }
     this.nextEpoch = epoch;
+    this.nextStartBatch = startBatch;
   }
 
   /**
@@ -128,10 +137,12 @@ export class DataLoader implements AsyncIterable<Batch> {
   /** Yields the batches of one epoch; see the class description for ownership. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch, void, undefined> {
     const epoch = this.nextEpoch;
+    const startBatch = this.nextStartBatch;
     this.nextEpoch += 1;
+    this.nextStartBatch = 0;
     const order = this.order(epoch);
 
-    for (let index = 0; index < this.length; index++) {
+    for (let index = startBatch; index < this.length; index++) {
       const indices = order.subarray(index * this.batchSize, (index + 1) * this.batchSize);
       yield this.makeBatch(indices, index, epoch);
     }

@@ -1,21 +1,24 @@
 import { createServer } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { downloadMnistFile, md5Hex, MnistDownloadError, type MnistEvent, type MnistFileEntry } from '../src/index.js';
-import { fileOf, makeFakeMnist, startLocalServer, type LocalServer } from './helpers.js';
+import { fileOf, makeFakeMnist, rejection, startLocalServer, type LocalServer } from './helpers.js';
 
 const fake = makeFakeMnist();
 const entry = fake.files.train.labels;
 const gzBody = fileOf(fake.gz, entry.name);
 const garbage = new TextEncoder().encode('<html>this is not the file</html>');
+const otherGz = new Uint8Array(gzipSync(garbage));
 
 let server: LocalServer;
 
 beforeAll(async () => {
   server = await startLocalServer({
     [`/good/${entry.name}.gz`]: { status: 200, body: gzBody },
-    [`/wrong/${entry.name}.gz`]: { status: 200, body: garbage },
+    [`/wrong/${entry.name}.gz`]: { status: 200, body: otherGz },
+    [`/html/${entry.name}.gz`]: { status: 200, body: garbage },
     [`/stall/${entry.name}.gz`]: 'stall',
     [`/error/${entry.name}.gz`]: { status: 500, body: garbage },
   });
@@ -29,17 +32,6 @@ function mirror(path: string): string {
   return `${server.origin}/${path}/`;
 }
 
-async function downloadError(promise: Promise<unknown>): Promise<MnistDownloadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MnistDownloadError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected the download to fail');
-}
 
 /** Returns a port on 127.0.0.1 that this test opened and closed again, so connections to it are refused. */
 async function closedPort(): Promise<number> {
@@ -97,19 +89,21 @@ describe('downloadMnistFile from a local server', () => {
     const failure = events.find((event) => event.type === 'download-failed');
     expect(failure).toMatchObject({
       url: `${server.origin}/wrong/${entry.name}.gz`,
-      reason: `Checksum mismatch for ${entry.name}.gz in ${server.origin}/wrong/${entry.name}.gz: expected MD5 ${entry.gzMd5}, got ${md5Hex(garbage)}.`,
+      reason: `Checksum mismatch for ${entry.name}.gz in ${server.origin}/wrong/${entry.name}.gz: expected MD5 ${entry.gzMd5}, got ${md5Hex(otherGz)}.`,
     });
   });
 
-  it('reports a body that passes the gzip checksum but is not gzip', async () => {
+  it('reports a body without the gzip magic bytes', async () => {
     const tableWithGarbage: MnistFileEntry = { ...entry, gzMd5: md5Hex(garbage) };
-    const error = await downloadError(downloadMnistFile(tableWithGarbage, '/data', { mirrors: [mirror('wrong')] }));
-    expect(error.attempts[0]?.reason).toMatch(/^invalid gzip data: /);
+    const error = await rejection(downloadMnistFile(tableWithGarbage, '/data', { mirrors: [mirror('html')] }), MnistDownloadError);
+    expect(error.attempts[0]?.reason).toBe(
+      'not gzip: the body starts with "<html>this is not the file</html"... instead of the gzip magic bytes 1f 8b',
+    );
   });
 
   it('reports content that fails the uncompressed checksum', async () => {
     const tableWithWrongMd5: MnistFileEntry = { ...entry, md5: '0'.repeat(32) };
-    const error = await downloadError(downloadMnistFile(tableWithWrongMd5, '/data', { mirrors: [mirror('good')] }));
+    const error = await rejection(downloadMnistFile(tableWithWrongMd5, '/data', { mirrors: [mirror('good')] }), MnistDownloadError);
     expect(error.attempts[0]?.reason).toBe(
       `Checksum mismatch for ${entry.name}.gz in ${server.origin}/good/${entry.name}.gz: ` +
         `expected MD5 ${'0'.repeat(32)} of the decompressed content, got ${entry.md5}.`,
@@ -121,6 +115,7 @@ describe('downloadMnistFile from a local server', () => {
     const result = await downloadMnistFile(entry, '/data', {
       mirrors: [mirror('stall'), mirror('good')],
       timeoutMs: 300,
+      retries: 0,
       onEvent: (event) => events.push(event),
     });
 
@@ -130,23 +125,25 @@ describe('downloadMnistFile from a local server', () => {
 
   it('reports a refused connection', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/mnist/`;
-    const error = await downloadError(downloadMnistFile(entry, '/data', { mirrors: [url] }));
+    const error = await rejection(downloadMnistFile(entry, '/data', { mirrors: [url] }), MnistDownloadError);
     expect(error.attempts[0]?.reason).toMatch(/^fetch failed: .*ECONNREFUSED/);
   });
 
   it('lists every mirror when all fail', async () => {
     const events: MnistEvent[] = [];
-    const error = await downloadError(
+    const error = await rejection(
       downloadMnistFile(entry, '/data/MNIST/raw', {
         mirrors: [mirror('missing'), mirror('error')],
+        retries: 1,
+        retryDelayMs: 10,
         onEvent: (event) => events.push(event),
-      }),
+      }), MnistDownloadError,
     );
 
     expect(error.message).toBe(
       `Download of ${entry.name} failed on every mirror (` +
         `${server.origin}/missing/${entry.name}.gz: HTTP 404 Not Found; ` +
-        `${server.origin}/error/${entry.name}.gz: HTTP 500 Internal Server Error). ` +
+        `${server.origin}/error/${entry.name}.gz: HTTP 500 Internal Server Error (2 attempts)). ` +
         `Check the network connection and rerun, or put ${entry.name} or ${entry.name}.gz in /data/MNIST/raw yourself.`,
     );
     const lastFailure = events.filter((event) => event.type === 'download-failed').at(-1);

@@ -103,3 +103,23 @@ export function fileOf(files: Record<string, Uint8Array>, name: string): Uint8Ar
   }
   return bytes;
 }
+
+/**
+ * Awaits a promise that must reject and returns its error, so a test can check the message.
+ *
+ * @throws the rejection itself when it is not an instance of `errorClass`, and an Error when the promise resolves.
+ */
+export async function rejection<T extends Error = Error>(
+  promise: Promise<unknown>,
+  errorClass: abstract new (...args: never[]) => T = Error as unknown as abstract new (...args: never[]) => T,
+): Promise<T> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof errorClass) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error('expected the promise to reject');
+}

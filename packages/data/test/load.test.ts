@@ -11,21 +11,10 @@ import {
   MnistNotFoundError,
   type MnistEvent,
 } from '../src/index.js';
-import { fileOf, makeFakeMnist } from './helpers.js';
+import { fileOf, makeFakeMnist, rejection } from './helpers.js';
 
 const fake = makeFakeMnist();
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('loadMnist from a store', () => {
   it('loads uncompressed files', async () => {
@@ -101,6 +90,19 @@ describe('loadMnist from a store', () => {
 
     expect(error).toBeInstanceOf(CorruptFileError);
     expect(error.message).toMatch(/^Cannot decompress t10k-images-idx3-ubyte\.gz in memory: .+\. The file is corrupt or incomplete: delete it and rerun to fetch it again\.$/);
+  });
+
+  it('stops decompressing a gzip file that expands past the size in the table', async () => {
+    // 64 MiB of zeros compress to about 64 KiB; the table expects a few hundred bytes.
+    const bomb = gzipSync(new Uint8Array(64 * 1024 * 1024));
+    const store = new MemoryFileStore({ 't10k-images-idx3-ubyte.gz': bomb, 't10k-labels-idx1-ubyte': fileOf(fake.raw, 't10k-labels-idx1-ubyte') });
+    const before = process.memoryUsage().arrayBuffers;
+
+    const error = await rejection(loadMnist(store, 'test', { files: fake.files }));
+
+    expect(error).toBeInstanceOf(CorruptFileError);
+    expect(error.message).toContain(`expands to more than the expected ${fake.files.test.images.bytes} bytes`);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
   });
 });
 

@@ -167,6 +167,36 @@ describe('DataLoader shuffle', () => {
     expect(loader.order(1)).toEqual(Int32Array.from(epoch1));
   });
 
+  it('starts at startBatch with the same batches', async () => {
+    const loader = new DataLoader(indexedDataset(50), { batchSize: 8, shuffle: true, seed: 42 });
+    loader.setEpoch(3);
+    const full = await runEpoch(loader);
+
+    loader.setEpoch(3, 2);
+    const tail = await runEpoch(loader);
+
+    expect(tail.order).toEqual(full.order.slice(16));
+    expect(tail.sizes).toEqual([8, 8, 8, 8, 2]);
+  });
+
+  it('starts only the next loop at startBatch', async () => {
+    const loader = new DataLoader(indexedDataset(50), { batchSize: 8, shuffle: true, seed: 42 });
+    loader.setEpoch(0, 6);
+    const last = await runEpoch(loader);
+    const next = await runEpoch(loader);
+
+    expect(last.sizes).toEqual([2]);
+    expect(next.sizes).toHaveLength(7);
+    expect(next.order).toEqual(Array.from(loader.order(1)));
+  });
+
+  it('yields nothing when startBatch equals length', async () => {
+    const loader = new DataLoader(indexedDataset(50), { batchSize: 8 });
+    loader.setEpoch(0, 7);
+
+    expect((await runEpoch(loader)).sizes).toEqual([]);
+  });
+
   it('tags batches with their epoch and position', async () => {
     const loader = new DataLoader(indexedDataset(10), { batchSize: 4, shuffle: true, seed: 9 });
     loader.setEpoch(5);
@@ -214,6 +244,18 @@ describe('DataLoader options', () => {
     expect(() => new DataLoader(indexedDataset(5), { batchSize: 2 }).setEpoch(-1)).toThrow(
       'Invalid epoch -1: expected a non-negative integer.',
     );
+  });
+});
+
+describe('DataLoader startBatch', () => {
+  it('rejects a startBatch past the last batch', () => {
+    expect(() => new DataLoader(indexedDataset(10), { batchSize: 4 }).setEpoch(0, 4)).toThrow(
+      'Invalid startBatch 4: expected an integer from 0 to 3, the batches per epoch.',
+    );
+  });
+
+  it('rejects a negative startBatch', () => {
+    expect(() => new DataLoader(indexedDataset(10), { batchSize: 4 }).setEpoch(0, -1)).toThrow('Invalid startBatch -1');
   });
 });
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import { ChecksumError, MnistNotFoundError, type MnistEvent } from '../src/index.js';
 import { DirectoryFileStore, mnistDataPackageDir, prepareMnist } from '../src/node/index.js';
-import { fileOf, makeFakeMnist, startLocalServer, type LocalServer } from './helpers.js';
+import { fileOf, makeFakeMnist, rejection, startLocalServer, type LocalServer } from './helpers.js';
 
 const fake = makeFakeMnist();
 let root: string;
@@ -19,17 +19,6 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 async function writeRawFiles(directory: string, files: Record<string, Uint8Array>, suffix = ''): Promise<void> {
   await mkdir(directory, { recursive: true });
@@ -200,6 +189,7 @@ describe('prepareMnist download from a local server', () => {
     expect(events.filter((event) => event.type === 'download-failed')).toHaveLength(4);
     expect(events.filter((event) => event.type === 'download-complete')).toHaveLength(4);
     expect((await readdir(join(root, 'MNIST', 'raw'))).sort()).toEqual([
+      '.mnist-checksums.json',
       't10k-images-idx3-ubyte',
       't10k-labels-idx1-ubyte',
       'train-images-idx3-ubyte',

@@ -43,10 +43,49 @@ export async function loadLayersModelFrom(handlerOrUrl: tf.io.IOHandler | string
   try {
     return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (error) {
-    throw new IncompatibleModelError(
-      `Cannot load the model from ${describeModelSource(handlerOrUrl)} as a tfjs layers model: ${(error as Error).message}`,
-      { cause: error },
-    );
+    const problem = (await describeWeightMismatch(artifacts)) ?? (error as Error).message;
+    throw new IncompatibleModelError(`Cannot load the model from ${describeModelSource(handlerOrUrl)} as a tfjs layers model: ${problem}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Names the first weight whose manifest entry does not fit the topology, since tfjs-layers 4.22
+ * reports only "Shape mismatch: [a] vs. [b]". Returns undefined when the topology itself cannot be
+ * built or every weight fits, so the caller keeps the tfjs-layers message.
+ */
+async function describeWeightMismatch(artifacts: tf.io.ModelArtifacts): Promise<string | undefined> {
+  const { modelTopology, weightSpecs } = artifacts;
+  if (modelTopology === undefined || modelTopology instanceof ArrayBuffer || weightSpecs === undefined) {
+    return undefined;
+  }
+
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.models.modelFromJSON({ modelTopology });
+  } catch {
+    return undefined;
+  }
+
+  try {
+    const specs = new Map(weightSpecs.map((spec) => [spec.name, spec]));
+    for (const weight of model.weights) {
+      const spec = specs.get(weight.originalName);
+      if (spec === undefined) {
+        return `the weights manifest has no weight '${weight.originalName}', which the topology needs with shape [${weight.shape.join(', ')}].`;
+      }
+      const fits = spec.shape.length === weight.shape.length && spec.shape.every((size, axis) => size === weight.shape[axis]);
+      if (!fits) {
+        return (
+          `weight '${weight.originalName}' has shape [${spec.shape.join(', ')}] in the weights manifest, ` +
+          `but the topology needs [${weight.shape.join(', ')}]. The manifest and the topology come from different models, so save the model again.`
+        );
+      }
+    }
+    return undefined;
+  } finally {
+    model.dispose();
   }
 }
 

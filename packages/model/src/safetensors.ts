@@ -57,7 +57,7 @@ interface HeaderEntry {
  * Parses a safetensors file into its tensors, keyed by name in header order.
  * `I64` tensors come back as `Int32Array` (dtype stays `'I64'`).
  *
- * @throws SafetensorsFormatError for a short file, a header that is not JSON or
+ * @throws SafetensorsFormatError for a short file, a header that is not UTF-8 JSON or
  *   has an invalid entry, an unsupported dtype, offsets outside the data or not
  *   matching the shape, or an `I64` value outside the int32 range. Messages name the tensor.
  */
@@ -138,11 +138,22 @@ function readHeader(bytes: Uint8Array): { byteLength: number; entries: Record<st
   }
 
   const byteLength = Number(declaredLength);
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(SAFETENSORS_LENGTH_BYTES, SAFETENSORS_LENGTH_BYTES + byteLength));
+  const text = decodeHeaderText(bytes.subarray(SAFETENSORS_LENGTH_BYTES, SAFETENSORS_LENGTH_BYTES + byteLength));
   const parsed = parseHeaderJson(text);
   const { [METADATA_KEY]: metadata = {}, ...entries } = parsed;
 
   return { byteLength, entries, metadata: validateMetadata(metadata) };
+}
+
+function decodeHeaderText(headerBytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+  } catch (error) {
+    throw new SafetensorsFormatError(
+      `Invalid safetensors header: its ${headerBytes.length} bytes are not valid UTF-8 (${(error as Error).message}). ` +
+        'The file is corrupt or not safetensors.',
+    );
+  }
 }
 
 function parseHeaderJson(text: string): Record<string, unknown> {

@@ -106,9 +106,61 @@ describe('fileSystemLoadHandler errors', () => {
 
     await expect(LSTMModel.load(fileSystemLoadHandler(dir))).rejects.toThrow(
       new IncompatibleModelError(
-        `Cannot load the model from ${join(dir, 'model.json')} as a tfjs layers model: Shape mismatch: [3,16] vs. [16,3]`,
+        `Cannot load the model from ${join(dir, 'model.json')} as a tfjs layers model: ` +
+          "weight 'lstm_0/kernel' has shape [16, 3] in the weights manifest, but the topology needs [3, 16]. " +
+          'The manifest and the topology come from different models, so save the model again.',
       ),
     );
+  });
+
+  it('names a weight the manifest lacks', async () => {
+    const modelJson = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    modelJson.weightsManifest[0].weights.pop();
+    await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
+    await truncate(join(dir, 'weights.bin'), TINY_WEIGHT_BYTES - 4 * TINY.numClasses);
+
+    await expect(LSTMModel.load(fileSystemLoadHandler(dir))).rejects.toThrow(
+      `${join(dir, 'model.json')} as a tfjs layers model: the weights manifest has no weight 'fc/bias', which the topology needs with shape [5].`,
+    );
+  });
+
+  it('names model.json that is a folder', async () => {
+    await rm(join(dir, 'model.json'));
+    await mkdir(join(dir, 'model.json'));
+    const error = await loadFailure(fileSystemLoadHandler(dir));
+
+    expect(error.path).toBe(join(dir, 'model.json'));
+    expect(error.message).toBe(
+      `Cannot load model: ${join(dir, 'model.json')} (the model topology) is a folder, not a file. Save the model again.`,
+    );
+  });
+
+  it('names weights.bin that is a folder', async () => {
+    await rm(join(dir, 'weights.bin'));
+    await mkdir(join(dir, 'weights.bin'));
+    const error = await loadFailure(fileSystemLoadHandler(dir));
+
+    expect(error.path).toBe(join(dir, 'weights.bin'));
+    expect(error.message).toBe(
+      `Cannot load model: ${join(dir, 'weights.bin')} (weights listed in model.json) is a folder, not a file. Save the model again.`,
+    );
+  });
+
+  it('names a file passed as the model folder', async () => {
+    const error = await loadFailure(fileSystemLoadHandler(join(dir, 'weights.bin')));
+
+    expect(error.path).toBe(join(dir, 'weights.bin', 'model.json'));
+    expect(error.message).toBe(
+      `Cannot load model: ${join(dir, 'weights.bin', 'model.json')} (the model topology) cannot exist because a folder in its path is a file. ` +
+        'Pass the folder that contains model.json, or the path of a .json file.',
+    );
+  });
+
+  it('loads from the path of model.json itself', async () => {
+    const loaded = await LSTMModel.load(fileSystemLoadHandler(join(dir, 'model.json')));
+
+    expect(loaded.config).toEqual(TINY);
+    loaded.dispose();
   });
 
   it('rejects a truncated model.json', async () => {

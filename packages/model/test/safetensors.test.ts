@@ -194,6 +194,67 @@ describe('parseSafetensors errors', () => {
   });
 });
 
+describe('parseSafetensors on damaged files', () => {
+  const valid = encodeSafetensors(
+    new Map<string, SafetensorsTensor>([
+      ['w', { dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }],
+      ['ids', { dtype: 'I64', shape: [2], data: Int32Array.of(7, -1) }],
+    ]),
+    { format: 'pt' },
+  );
+
+  /** Returns what parsing `bytes` gives: the tensor names or the SafetensorsFormatError. Any other error propagates. */
+  function outcome(bytes: Uint8Array): string[] | SafetensorsFormatError {
+    try {
+      return [...parseSafetensors(bytes).keys()];
+    } catch (error) {
+      if (error instanceof SafetensorsFormatError) {
+        return error;
+      }
+      throw error;
+    }
+  }
+
+  it('rejects a header that is not UTF-8', () => {
+    const bytes = rawSafetensors({ w: 1 });
+    bytes[9] = 0xff;
+
+    expect(parseError(bytes).message).toMatch(/^Invalid safetensors header: its 7 bytes are not valid UTF-8 \(.+\)\. The file is corrupt or not safetensors\.$/);
+  });
+
+  it('rejects every truncation', () => {
+    for (let length = 0; length < valid.length; length++) {
+      expect(outcome(valid.subarray(0, length)), `first ${length} bytes`).toBeInstanceOf(SafetensorsFormatError);
+    }
+  });
+
+  it('returns or throws SafetensorsFormatError for every single bit flip', () => {
+    for (let at = 0; at < valid.length; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const damaged = valid.slice();
+        damaged[at] = (damaged[at] as number) ^ (1 << bit);
+        expect(() => outcome(damaged), `bit ${bit} of byte ${at}`).not.toThrow();
+      }
+    }
+  });
+
+  it('returns or throws SafetensorsFormatError for random headers', () => {
+    // A fixed linear congruential generator, so a failing header replays.
+    let state = 20_261_204;
+    const nextByte = () => {
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      return state >>> 24;
+    };
+    for (let run = 0; run < 2_000; run++) {
+      const header = Uint8Array.from({ length: run % 40 }, nextByte);
+      const bytes = new Uint8Array(8 + header.length);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+      bytes.set(header, 8);
+      expect(() => outcome(bytes), `header ${Array.from(header).join(',')}`).not.toThrow();
+    }
+  });
+});
+
 describe('safetensorToTensor', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');

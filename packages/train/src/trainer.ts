@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { Adam } from './adam.js';
+import { LossLimitExceededError, NonFiniteLossError, TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { TrainEventEmitter } from './events.js';
 import { assertGradientsRegistered } from './gradients.js';
@@ -37,20 +38,69 @@ export interface TrainOptions {
    * `trainLoader.length` steps or when the loader runs out. Default: the whole loader.
    */
   maxStepsPerEpoch?: number;
+  /**
+   * Position of the checkpoint a resumed run continues from. With `epochComplete`, training goes on
+   * at step 1 of the next epoch. Otherwise it goes on at step `step + 1` of `epoch`, which needs a
+   * loader with `setEpoch` so that it skips the steps already run.
+   * The model and optimizer must already hold the checkpoint's state. Default: a new run.
+   */
+  resumeFrom?: TrainingPosition;
+  /**
+   * Called between steps with the position reached, and awaited before the next step, so the caller
+   * can write a checkpoint of the model and optimizer. It runs every `checkpointEverySteps` steps
+   * (counted over all epochs), after each epoch's evaluation and `epoch-end` event, and once when the
+   * signal stops training. Before each call the trainer checks that every trainable variable is
+   * finite, and throws {@link TrainingDivergedError} instead of calling it when one is not.
+   */
+  onCheckpoint?: (position: TrainingPosition, reason: CheckpointReason) => Promise<void> | void;
+  /** Steps between `onCheckpoint` calls, a positive integer. Default: only at epoch ends and on abort. */
+  checkpointEverySteps?: number;
+  /**
+   * A step whose loss is above this stops training with {@link LossLimitExceededError}, as a NaN or
+   * infinite loss stops it with {@link NonFiniteLossError}. A too-high learning rate can leave the
+   * loss finite but in the thousands, where the model has stopped learning. Default: no limit.
+   */
+  maxLoss?: number;
   /** Stops training after the current step, or during evaluation after the current batch. */
   signal?: AbortSignal;
+  /**
+   * Awaited after every step, before the trainer reads `signal`. A step awaits only promises, which
+   * run as microtasks, so without it a host's event loop gets no turn during an epoch: Node, for one,
+   * then runs no signal handler. In Node pass `() => new Promise((resolve) => setImmediate(resolve))`.
+   * Default: none.
+   */
+  yieldBetweenSteps?: () => Promise<void>;
   /** Receives every event; the same as calling `on` for each event type. */
   onEvent?: (event: TrainEvent) => void;
   /** Clock in milliseconds for the timing fields. Default `performance.now()`. */
   now?: () => number;
 }
 
+/** A point between two training steps, as a checkpoint records it. */
+export interface TrainingPosition {
+  /** 1-based epoch of the last step run. */
+  epoch: number;
+  /** Steps run in that epoch; 0 only before the first step of a run. */
+  step: number;
+  /** Steps run over all epochs: the optimizer's update count. */
+  globalStep: number;
+  /** Sum of the losses of the `step` steps of this epoch, so a resumed epoch reports the whole epoch's mean loss. */
+  epochLossSum: number;
+  /** Whether the epoch's evaluation finished, so training goes on with the next epoch. */
+  epochComplete: boolean;
+}
+
+/** Cause of a {@link TrainOptions.onCheckpoint} call: a step count, an epoch end or an abort. */
+export type CheckpointReason = 'step' | 'epoch-end' | 'abort';
+
 /** Outcome of {@link Trainer.run}. */
 export interface TrainResult {
-  /** Epochs that finished, evaluation included. */
+  /** Epochs that finished, evaluation included, counting those finished before a resume. */
   epochsCompleted: number;
-  /** Training steps run over all epochs, including those of an epoch cut short by the signal. */
+  /** Training steps run by this call over all epochs, including those of an epoch cut short by the signal. */
   steps: number;
+  /** Where training stopped: after the last epoch, or after the step the signal stopped. */
+  position: TrainingPosition;
   /** Whether the signal stopped training before the last epoch finished. */
   aborted: boolean;
   /** The `epoch-end` event of each finished epoch, in order. */
@@ -58,11 +108,16 @@ export interface TrainResult {
 }
 
 interface EpochTraining {
+  /** Steps of the epoch, those run before a resume included. */
   steps: number;
+  /** Steps run by this call. */
+  stepsRun: number;
   lossSum: number;
   trainMilliseconds: number;
   aborted: boolean;
 }
+
+const START_POSITION: TrainingPosition = { epoch: 0, step: 0, globalStep: 0, epochLossSum: 0, epochComplete: true };
 
 /**
  * Trains a classifier with cross-entropy and an optimizer, evaluating test accuracy after each
@@ -85,6 +140,8 @@ export class Trainer {
   private readonly emitter = new TrainEventEmitter();
   private readonly now: () => number;
   private running = false;
+  private current: TrainingPosition;
+  private lastCheckpoint: TrainingPosition | undefined;
 
   /**
    * @throws TypeError or RangeError when an option is invalid. The message names the option.
@@ -98,6 +155,8 @@ export class Trainer {
     this.stepsPerEpoch = options.trainLoader.length;
     this.now = options.now ?? (() => performance.now());
     this.variables = options.model.trainableVariables();
+    this.current = { ...(options.resumeFrom ?? START_POSITION) };
+    this.lastCheckpoint = options.resumeFrom;
 
     this.ownsOptimizer = options.optimizer === undefined;
     this.optimizer = options.optimizer ?? new Adam(this.variables, { lr: options.lr });
@@ -119,8 +178,12 @@ export class Trainer {
    * Trains for `epochs` epochs, or until the signal is aborted.
    *
    * @returns the finished epochs' summaries, with `aborted` true when the signal stopped training.
+   * @throws NonFiniteLossError when a step's loss is NaN or infinite, LossLimitExceededError when it
+   *   is above `maxLoss`, and TrainingDivergedError when a
+   *   variable is not finite at a checkpoint.
    * @throws Error when a run is already in progress, when the training loader yields no batch in
-   *   an epoch, or when a variable gets no gradient. Errors from the model, loaders and listeners pass through.
+   *   an epoch, or when a variable gets no gradient. Errors from the model, loaders, listeners and
+   *   `onCheckpoint` pass through.
    */
   async run(): Promise<TrainResult> {
     if (this.running) {
@@ -134,6 +197,11 @@ export class Trainer {
     }
   }
 
+  /** The position after the last finished step or evaluation; a resumed trainer starts at `resumeFrom`. */
+  get position(): TrainingPosition {
+    return { ...this.current };
+  }
+
   /** Disposes the optimizer if the trainer created it. The model and loaders stay with the caller. */
   dispose(): void {
     if (this.ownsOptimizer) {
@@ -142,56 +210,79 @@ export class Trainer {
   }
 
   private async runEpochs(): Promise<TrainResult> {
-    const result: TrainResult = { epochsCompleted: 0, steps: 0, aborted: false, history: [] };
+    const resume = this.options.resumeFrom;
+    const firstEpoch = resume === undefined ? 1 : resume.epochComplete ? resume.epoch + 1 : resume.epoch;
+    const result: TrainResult = { epochsCompleted: firstEpoch - 1, steps: 0, aborted: false, position: this.position, history: [] };
+    const stop = async (): Promise<TrainResult> => {
+      await this.checkpoint('abort');
+      return { ...result, aborted: true, position: this.position };
+    };
 
-    for (let epoch = 1; epoch <= this.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= this.epochs; epoch++) {
       if (this.options.signal?.aborted) {
-        return { ...result, aborted: true };
+        return stop();
       }
 
+      const resumed = resume !== undefined && epoch === resume.epoch && !resume.epochComplete;
       const epochStart = this.now();
-      const training = await this.trainEpoch(epoch);
-      result.steps += training.steps;
+      const training = await this.trainEpoch(epoch, resumed ? resume : undefined);
+      result.steps += training.stepsRun;
       if (training.aborted) {
-        return { ...result, aborted: true };
+        return stop();
       }
 
       const event = await this.evaluateEpoch(epoch, epochStart, training);
       if (event === undefined) {
-        return { ...result, aborted: true };
+        return stop();
       }
       result.epochsCompleted = epoch;
       result.history.push(event);
+      this.current = { ...this.current, epochComplete: true };
       this.emitter.emit(event);
+      await this.checkpoint('epoch-end');
     }
 
-    return result;
+    return { ...result, position: this.position };
   }
 
-  private async trainEpoch(epoch: number): Promise<EpochTraining> {
+  /** Trains one epoch; `resume` gives the steps and loss sum of the epoch run before a resume. */
+  private async trainEpoch(epoch: number, resume: TrainingPosition | undefined): Promise<EpochTraining> {
     const { trainLoader, signal } = this.options;
     const stepLimit = Math.min(this.stepsPerEpoch, this.options.maxStepsPerEpoch ?? Infinity);
     const start = this.now();
-    let steps = 0;
-    let lossSum = 0;
+    const skipped = resume?.step ?? 0;
+    let steps = skipped;
+    let lossSum = resume?.epochLossSum ?? 0;
 
-    trainLoader.setEpoch?.(epoch - 1);
-    for await (const batch of trainLoader) {
-      const loss = await this.trainStepAndDispose(batch);
-      steps += 1;
-      lossSum += loss;
-      this.emitter.emit({
-        type: 'step',
-        epoch,
-        epochs: this.epochs,
-        step: steps,
-        stepsPerEpoch: this.stepsPerEpoch,
-        loss,
-        batchSize: batch.size,
-        msPerBatch: (this.now() - start) / steps,
-      });
-      if (steps >= stepLimit || signal?.aborted) {
-        break;
+    this.current = { epoch, step: steps, globalStep: this.current.globalStep, epochLossSum: lossSum, epochComplete: false };
+    if (steps < stepLimit) {
+      this.startLoaderEpoch(epoch, skipped);
+      for await (const batch of trainLoader) {
+        const loss = await this.trainStepAndDispose(batch);
+        steps += 1;
+        if (!Number.isFinite(loss)) {
+          throw new NonFiniteLossError(epoch, steps, loss);
+        }
+        if (loss > (this.options.maxLoss ?? Infinity)) {
+          throw new LossLimitExceededError(epoch, steps, loss, this.options.maxLoss as number);
+        }
+        lossSum += loss;
+        this.current = { epoch, step: steps, globalStep: this.current.globalStep + 1, epochLossSum: lossSum, epochComplete: false };
+        this.emitter.emit({
+          type: 'step',
+          epoch,
+          epochs: this.epochs,
+          step: steps,
+          stepsPerEpoch: this.stepsPerEpoch,
+          loss,
+          batchSize: batch.size,
+          msPerBatch: (this.now() - start) / (steps - skipped),
+        });
+        await this.options.yieldBetweenSteps?.();
+        if (steps >= stepLimit || signal?.aborted) {
+          break;
+        }
+        await this.checkpointIfDue();
       }
     }
 
@@ -201,7 +292,66 @@ export class Trainer {
       );
     }
 
-    return { steps, lossSum, trainMilliseconds: this.now() - start, aborted: signal?.aborted ?? false };
+    // The epoch's last step is checkpointed here, once, so the trainer never skips a due checkpoint.
+    if (!(signal?.aborted ?? false) && steps > skipped) {
+      await this.checkpointIfDue();
+    }
+    const stepsRun = steps - skipped;
+    return { steps, stepsRun, lossSum, trainMilliseconds: this.now() - start, aborted: signal?.aborted ?? false };
+  }
+
+  /** Sets the loader's shuffle epoch and, on a mid-epoch resume, the batch to start at. */
+  private startLoaderEpoch(epoch: number, skipped: number): void {
+    const { trainLoader } = this.options;
+    if (skipped === 0) {
+      trainLoader.setEpoch?.(epoch - 1);
+      return;
+    }
+    if (trainLoader.setEpoch === undefined) {
+      throw new TypeError(
+        `Trainer: resuming at step ${skipped + 1} of epoch ${epoch} needs a training loader with setEpoch(epoch, startBatch), ` +
+          'such as DataLoader, to skip the steps already run.',
+      );
+    }
+    trainLoader.setEpoch(epoch - 1, skipped);
+  }
+
+  private async checkpointIfDue(): Promise<void> {
+    const every = this.options.checkpointEverySteps;
+    if (every !== undefined && this.current.globalStep % every === 0) {
+      await this.checkpoint('step');
+    }
+  }
+
+  /** Calls `onCheckpoint` unless the position is the one last checkpointed (or resumed from). */
+  private async checkpoint(reason: CheckpointReason): Promise<void> {
+    const { onCheckpoint } = this.options;
+    const position = this.position;
+    if (onCheckpoint === undefined || position.globalStep === 0 || samePosition(position, this.lastCheckpoint)) {
+      return;
+    }
+
+    await this.assertVariablesFinite();
+    await onCheckpoint(position, reason);
+    this.lastCheckpoint = position;
+  }
+
+  /** @throws TrainingDivergedError naming the first trainable variable with a NaN or infinite value. */
+  private async assertVariablesFinite(): Promise<void> {
+    for (const variable of this.variables) {
+      const allFinite = tf.tidy(() => tf.all(tf.isFinite(variable)));
+      const [finite] = await allFinite.data();
+      allFinite.dispose();
+      if (finite !== 1) {
+        const { epoch, step } = this.current;
+        throw new TrainingDivergedError(
+          `Training diverged: variable '${variable.name}' contains NaN or infinite values after epoch ${epoch}, step ${step}. ` +
+            'The learning rate is most likely too high. Lower it and start again, or resume from an earlier checkpoint.',
+          epoch,
+          step,
+        );
+      }
+    }
   }
 
   private async trainStepAndDispose(batch: BatchLike): Promise<number> {
@@ -270,7 +420,7 @@ export class Trainer {
       testCorrect: evaluation.correct,
       testTotal: evaluation.total,
       seconds: (this.now() - epochStart) / 1000,
-      msPerBatch: training.trainMilliseconds / training.steps,
+      msPerBatch: training.stepsRun === 0 ? 0 : training.trainMilliseconds / training.stepsRun,
       backend: tf.getBackend(),
     };
   }
@@ -289,9 +439,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
+function samePosition(a: TrainingPosition, b: TrainingPosition | undefined): boolean {
+  return b !== undefined && a.globalStep === b.globalStep && a.epoch === b.epoch && a.epochComplete === b.epochComplete;
+}
+
 function validateTrainOptions(options: TrainOptions): void {
   checkPositiveInteger('epochs', options.epochs);
   checkPositiveInteger('maxStepsPerEpoch', options.maxStepsPerEpoch);
+  checkPositiveInteger('checkpointEverySteps', options.checkpointEverySteps);
+  if (options.maxLoss !== undefined && !(options.maxLoss > 0)) {
+    throw new RangeError(`Trainer: maxLoss must be a positive number, got ${options.maxLoss}.`);
+  }
+  if (options.resumeFrom !== undefined) {
+    validateResumePosition(options.resumeFrom, options);
+  }
   if (options.optimizer !== undefined && options.lr !== undefined) {
     throw new TypeError('Trainer: pass either optimizer or lr, not both, because lr only configures the default Adam.');
   }
@@ -301,6 +462,31 @@ function validateTrainOptions(options: TrainOptions): void {
     throw new RangeError(
       `Trainer: trainLoader.length must be a positive integer number of batches, got ${length}. Check that the training set is not empty.`,
     );
+  }
+}
+
+function validateResumePosition(position: TrainingPosition, options: TrainOptions): void {
+  const { epoch, step, globalStep, epochLossSum } = position;
+  if (!Number.isInteger(epoch) || epoch < 1 || !Number.isInteger(step) || step < 0 || !Number.isInteger(globalStep) || globalStep < step) {
+    throw new RangeError(
+      `Trainer: resumeFrom must have a positive integer epoch and integer step and globalStep with 0 <= step <= globalStep, ` +
+        `got epoch ${epoch}, step ${step}, globalStep ${globalStep}.`,
+    );
+  }
+  if (!Number.isFinite(epochLossSum)) {
+    throw new RangeError(`Trainer: resumeFrom.epochLossSum must be finite, got ${epochLossSum}.`);
+  }
+
+  const stepLimit = Math.min(options.trainLoader.length, options.maxStepsPerEpoch ?? Infinity);
+  if (step > stepLimit) {
+    throw new RangeError(
+      `Trainer: resumeFrom.step ${step} is past the ${stepLimit} steps of an epoch. ` +
+        'Resume with the batch size and steps per epoch of the run that wrote the checkpoint.',
+    );
+  }
+  const epochs = options.epochs ?? DEFAULT_EPOCHS;
+  if (epoch > epochs) {
+    throw new RangeError(`Trainer: resumeFrom.epoch ${epoch} is past the run's ${epochs} epochs. Raise epochs to train further.`);
   }
 }
 

@@ -31,8 +31,12 @@ export interface BatchLike {
 export interface BatchLoader extends AsyncIterable<BatchLike> {
   /** Batches in one epoch. */
   readonly length: number;
-  /** Sets the 0-based epoch index that seeds the next iteration's shuffle, when the loader shuffles. */
-  setEpoch?(epoch: number): void;
+  /**
+   * Sets the 0-based epoch index that seeds the next iteration's shuffle, when the loader shuffles,
+   * and the 0-based batch the next iteration starts at (default 0). The trainer passes `startBatch`
+   * only to resume mid-epoch; the batches before it must be skipped without being built.
+   */
+  setEpoch?(epoch: number, startBatch?: number): void;
 }
 
 /** An optimizer that applies gradients given in the order of its variables; {@link Adam} is one. */

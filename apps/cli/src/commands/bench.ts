@@ -16,6 +16,8 @@ import { LSTMModel } from '@lstm-mnist/model';
 import { Adam, crossEntropy } from '@lstm-mnist/train';
 
 import { describeBackendChoice } from '../describe.js';
+import { COMMAND_EXIT_STATUS_HELP } from '../exit-status-help.js';
+import { prepareOutputFile } from '../file-arguments.js';
 import { integerInRange } from '../option-parsers.js';
 
 /** The seed job's model and batch: 28 steps of 28 pixels, 2 LSTM layers of 128 units, 10 classes, batches of 64. */
@@ -81,6 +83,7 @@ export function registerBenchCommand(program: Command, run: (options: BenchComma
     .option('--steps <n>', 'timed training steps', integerInRange(1, 100_000), BENCH_DEFAULTS.steps)
     .option('--warmup <n>', 'untimed training steps first', integerInRange(0, 100_000), BENCH_DEFAULTS.warmup)
     .option('--json <file>', 'also write the results as a JSON array: [{ backend, msPerBatch: { median, min, max }, imagesPerSecond, gflops, peakRssMB }]')
+    .addHelpText('after', COMMAND_EXIT_STATUS_HELP)
     .action(async (options: Record<string, unknown>) => {
       await run({
         backend: options['backend'] as BenchBackendChoice,
@@ -93,6 +96,7 @@ export function registerBenchCommand(program: Command, run: (options: BenchComma
 
 /** Runs `lstm-mnist bench`: measures one backend in this process, or each backend in a child process. */
 export async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
+  if (options.json !== undefined) await prepareOutputFile(options.json, '--json');
   const results = options.backend === 'all' ? await benchEveryBackend(options) : [await benchThisProcess(options.backend, options)];
   for (const result of results) console.log(formatBenchResult(result, options.steps));
   if (options.json !== undefined) await writeFile(options.json, `${JSON.stringify(results, null, 2)}\n`);

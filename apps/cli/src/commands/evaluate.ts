@@ -4,7 +4,8 @@ import { prepareMnist } from '@lstm-mnist/data/node';
 
 import { describeBackendChoice, describeDataEvent } from '../describe.js';
 import { buildEvaluationReport, formatEvaluationReport } from '../evaluation-report.js';
-import { loadModelFolder } from '../model-folder.js';
+import { checkFolderPath } from '../file-arguments.js';
+import { checkModelFolder, loadModelFolder } from '../model-folder.js';
 import { predictImages } from '../predictions.js';
 import { UserFacingError } from '../user-facing-error.js';
 
@@ -32,6 +33,8 @@ export interface EvaluateCommandOptions {
  */
 export async function runEvaluateCommand(options: EvaluateCommandOptions): Promise<void> {
   const status = options.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  await checkModelFolder(options.model);
+  await checkFolderPath(options.dataDir, '--data-dir');
 
   const backend = await initNodeBackend(options.backend);
   status(describeBackendChoice(backend));

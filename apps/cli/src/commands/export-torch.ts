@@ -1,13 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-
 import * as tf from '@tensorflow/tfjs-core';
 
 import { initNodeBackend, type NodeBackendName } from '@lstm-mnist/backend-node-gpu';
 import { encodeSafetensors } from '@lstm-mnist/model';
 import { writeFileAtomic } from '@lstm-mnist/model/node';
 
-import { loadModelFolder } from '../model-folder.js';
+import { prepareOutputFile } from '../file-arguments.js';
+import { checkModelFolder, loadModelFolder } from '../model-folder.js';
 import { TORCH_SAFETENSORS_METADATA, toSafetensorsMap } from '../torch-state-dict.js';
 
 /** Settings of `lstm-mnist export-torch`. */
@@ -26,13 +24,14 @@ export interface ExportTorchOptions {
  * A tfjs layers model keeps one bias per LSTM layer, so `bias_ih` is that sum and `bias_hh` is zero.
  */
 export async function runExportTorchCommand(options: ExportTorchOptions): Promise<void> {
+  await checkModelFolder(options.model);
+  await prepareOutputFile(options.out, '--out');
   await initNodeBackend(options.backend);
   const model = await loadModelFolder(options.model, { mnistOnly: false });
 
   const stateDict = model.stateDict();
   try {
     const bytes = encodeSafetensors(toSafetensorsMap(stateDict), { ...TORCH_SAFETENSORS_METADATA });
-    await mkdir(dirname(options.out), { recursive: true });
     await writeFileAtomic(options.out, bytes);
   } finally {
     tf.dispose([...stateDict.values()]);

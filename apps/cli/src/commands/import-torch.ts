@@ -6,6 +6,7 @@ import { initNodeBackend, type NodeBackendName } from '@lstm-mnist/backend-node-
 import { LSTMModel } from '@lstm-mnist/model';
 import { fileSystemSaveHandler } from '@lstm-mnist/model/node';
 
+import { checkInputFile, rejectEmptyPath } from '../file-arguments.js';
 import { prepareOutputFolder } from '../output-folder.js';
 import { inferTorchConfig, readSafetensorsFile, toTensorMap } from '../torch-state-dict.js';
 
@@ -24,6 +25,8 @@ export interface ImportTorchOptions {
  * hidden size, layers and classes from the shapes, and saves a tfjs layers model folder.
  */
 export async function runImportTorchCommand(options: ImportTorchOptions): Promise<void> {
+  rejectEmptyPath(options.out, '--out');
+  await checkInputFile(options.file, 'safetensors file', 'Pass the file that safetensors.torch.save_file(model.state_dict(), file) wrote.');
   const tensors = readSafetensorsFile(new Uint8Array(await readFile(options.file)), options.file);
   const config = inferTorchConfig(tensors, options.file);
   await prepareOutputFolder(options.out, '--out');

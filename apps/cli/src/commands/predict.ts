@@ -4,9 +4,10 @@ import { initNodeBackend, type NodeBackendName } from '@lstm-mnist/backend-node-
 import { DigitImageError, MNIST_IMAGE_SIZE, gunzip, isGzip, parseIdx, preprocessDigit } from '@lstm-mnist/data';
 
 import { decodeImageFile } from '../decode-image.js';
-import { loadModelFolder } from '../model-folder.js';
+import { checkInputFile } from '../file-arguments.js';
+import { checkModelFolder, loadModelFolder } from '../model-folder.js';
 import { predictImages } from '../predictions.js';
-import { UserFacingError } from '../user-facing-error.js';
+import { UsageError, UserFacingError } from '../user-facing-error.js';
 
 /** Settings of `lstm-mnist predict`. */
 export interface PredictCommandOptions {
@@ -39,6 +40,8 @@ const PIXELS = MNIST_IMAGE_SIZE * MNIST_IMAGE_SIZE;
  * class and its probability per file, or one JSON array with `--json`.
  */
 export async function runPredictCommand(options: PredictCommandOptions): Promise<void> {
+  checkInputChoice(options);
+  await checkModelFolder(options.model);
   const inputs = await readInputs(options);
   await initNodeBackend(options.backend);
   const model = await loadModelFolder(options.model, { mnistOnly: true });
@@ -67,12 +70,21 @@ export async function runPredictCommand(options: PredictCommandOptions): Promise
   }
 }
 
-async function readInputs(options: PredictCommandOptions): Promise<{ source: string; pixels: Uint8Array }[]> {
+function checkInputChoice(options: PredictCommandOptions): void {
   if (options.images.length === 0 && options.idx === undefined) {
-    throw new UserFacingError('No images given. Pass PNG or JPEG files, or --idx FILE --index N.');
+    throw new UsageError('No images given. Pass PNG or JPEG files, or --idx FILE --index N.');
   }
   if ((options.idx === undefined) !== (options.index === undefined)) {
-    throw new UserFacingError('--idx and --index go together: pass both, such as --idx data/MNIST/raw/t10k-images-idx3-ubyte --index 0.');
+    throw new UsageError('--idx and --index go together: pass both, such as --idx data/MNIST/raw/t10k-images-idx3-ubyte --index 0.');
+  }
+}
+
+async function readInputs(options: PredictCommandOptions): Promise<{ source: string; pixels: Uint8Array }[]> {
+  for (const path of options.images) {
+    await checkInputFile(path, 'image', 'Pass PNG or JPEG files.');
+  }
+  if (options.idx !== undefined) {
+    await checkInputFile(options.idx, '--idx', 'Pass an IDX images file such as data/MNIST/raw/t10k-images-idx3-ubyte.');
   }
 
   const inputs: { source: string; pixels: Uint8Array }[] = [];
@@ -94,7 +106,13 @@ async function readInputs(options: PredictCommandOptions): Promise<{ source: str
 /** Reads one 28x28 image of an IDX images file; MNIST's images need no preprocessing. */
 async function readIdxImage(path: string, index: number): Promise<Uint8Array> {
   let bytes: Uint8Array = new Uint8Array(await readFile(path));
-  if (isGzip(bytes)) bytes = await gunzip(bytes);
+  if (isGzip(bytes)) {
+    bytes = await gunzip(bytes).catch((error: unknown) => {
+      throw new UserFacingError(`--idx ${path} starts like gzip but cannot be decompressed (${(error as Error).message}). The file is corrupt or incomplete.`, {
+        cause: error,
+      });
+    });
+  }
   const images = parseIdx(bytes, path);
 
   const [count, rows, cols] = images.shape;

