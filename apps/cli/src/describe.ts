@@ -27,10 +27,10 @@ export function describeDataEvent(event: MnistEvent): string | undefined {
     case 'download-start':
       return `Data: downloading ${event.file} from ${event.url}`;
     case 'download-failed':
-      return `Data: download of ${event.file} from ${event.url} failed: ${event.reason}${event.nextUrl ? `; trying ${event.nextUrl}` : ''}`;
+      return `Data: download of ${event.file} from ${event.url} failed: ${withoutFinalPeriod(event.reason)}${event.nextUrl ? `; trying ${event.nextUrl}` : ''}`;
     case 'download-retry':
       return (
-        `Data: download of ${event.file} from ${event.url} failed: ${event.reason}; ` +
+        `Data: download of ${event.file} from ${event.url} failed: ${withoutFinalPeriod(event.reason)}; ` +
         `retrying in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1} of ${event.maxAttempts})`
       );
     case 'download-complete':
@@ -40,4 +40,9 @@ export function describeDataEvent(event: MnistEvent): string | undefined {
     case 'checksum-memo-failed':
       return `Data: could not use the checksum memo ${event.path} (${event.reason}); every file is hashed again`;
   }
+}
+
+/** Drops a reason's closing period, so that a sentence can go on after it. */
+function withoutFinalPeriod(reason: string): string {
+  return reason.endsWith('.') ? reason.slice(0, -1) : reason;
 }

@@ -72,9 +72,9 @@ export class MetricsFile {
   publish(): Promise<void> {
     const text = this.records.map((record) => `${JSON.stringify(record)}\n`).join('');
     const write = this.pending.then(() => writeFileAtomic(this.path, text)).catch((error: NodeJS.ErrnoException) => {
+      const fix = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? 'Free disk space and rerun' : 'Pass a file path you can write to';
       throw new UserFacingError(
-        `Cannot write --metrics-file ${this.path} (${error.code ?? 'error'}: ${error.message}). ` +
-          'Free disk space or pass a writable path; the previous file, if any, is unchanged.',
+        `Cannot write --metrics-file ${this.path} (${error.message}). ${fix}; the previous file, if any, is unchanged.`,
         { cause: error },
       );
     });

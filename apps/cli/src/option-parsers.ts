@@ -22,14 +22,19 @@ export function integerInRange(min: number, max = Number.MAX_SAFE_INTEGER): (tex
   };
 }
 
-/** Parses a finite number strictly greater than zero, such as a learning rate. */
-export function positiveNumber(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError('Expected a number greater than 0, such as 0.001.');
-  }
-  return value;
+/** Creates a parser for a finite number strictly greater than zero; `example` appears in its error message. */
+export function positiveNumberLike(example: string): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+      throw new InvalidArgumentError(`Expected a number greater than 0, such as ${example}.`);
+    }
+    return value;
+  };
 }
+
+/** Parses a finite number strictly greater than zero, such as a learning rate. */
+export const positiveNumber = positiveNumberLike('0.001');
 
 /**
  * Creates a parser for a file path whose extension picks the format, such as `.svg` or `.png`.

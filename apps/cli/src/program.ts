@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 
 import { NODE_BACKENDS } from '@lstm-mnist/backend-node-gpu';
 
-import { integerInRange, positiveNumber } from './option-parsers.js';
+import { integerInRange, positiveNumber, positiveNumberLike } from './option-parsers.js';
 import { registerModelCommands } from './model-commands.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { TRAIN_DEFAULTS, type TrainCommandOptions } from './commands/train-options.js';
@@ -61,7 +61,7 @@ export function buildProgram(runTrain: (options: TrainCommandOptions) => Promise
     .option(
       '--max-loss <value>',
       'stop with exit status 1 when a batch loss exceeds this, as on a NaN loss (an equal guess over the 10 digits scores 2.30)',
-      positiveNumber,
+      positiveNumberLike('100'),
       TRAIN_DEFAULTS.maxLoss,
     )
     .option('--hidden-size <n>', 'LSTM units per layer (size of the hidden and cell states)', integerInRange(1, 4096), TRAIN_DEFAULTS.hiddenSize)

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 
 import { BackendUnavailableError } from '@lstm-mnist/backend-node-gpu';
-import { ChecksumError, CorruptFileError, IdxFormatError, MnistDownloadError, MnistNotFoundError } from '@lstm-mnist/data';
+import { ChecksumError, CorruptFileError, IdxFormatError, InvalidMnistFilesError, MnistDownloadError, MnistNotFoundError } from '@lstm-mnist/data';
 import { IncompatibleModelError, LSTMConfigError, SafetensorsFormatError, StateDictError } from '@lstm-mnist/model';
 import { ModelFileError } from '@lstm-mnist/model/node';
 
@@ -56,6 +56,7 @@ const USER_FACING_ERRORS = [
   ChecksumError,
   CorruptFileError,
   IdxFormatError,
+  InvalidMnistFilesError,
   LSTMConfigError,
   IncompatibleModelError,
   ModelFileError,

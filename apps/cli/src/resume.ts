@@ -132,7 +132,7 @@ function mergeOptions(options: TrainCommandOptions, saved: SavedRunConfig, check
   }
   const backend = options.explicit.has('backend') || !isBackendName(saved.backend) ? options.backend : saved.backend;
   if (finished >= epochs && position.epochComplete) {
-    notes.push(`The checkpoint has finished all ${epochs} epochs: nothing to train. Pass --epochs ${epochs + 1} or more to train further.`);
+    notes.push(`The checkpoint has finished ${epochs === 1 ? 'its only epoch' : `all ${epochs} epochs`}: nothing to train. Pass --epochs ${epochs + 1} or more to train further.`);
   }
 
   return {

@@ -212,7 +212,7 @@ const RUN_CASES: RunCase[] = [
     name: 'evaluate names truncated weights',
     args: ['evaluate', '--model', at('truncated'), ...CPU],
     status: 1,
-    messages: [`error: Cannot load model: weights.bin in ${at('truncated')} hold 100 bytes, but the weight shapes in model.json need 2312.`],
+    messages: [`error: Cannot load model: weights.bin in ${at('truncated')} holds 100 bytes, but the weight shapes in model.json need 2312.`],
   },
   {
     name: 'evaluate names missing weights',
@@ -264,7 +264,7 @@ const RUN_CASES: RunCase[] = [
     name: 'predict names truncated weights',
     args: ['predict', '--model', at('truncated'), '--idx', at('one-idx3-ubyte'), '--index', '0', ...CPU],
     status: 1,
-    messages: [`weights.bin in ${at('truncated')} hold 100 bytes`],
+    messages: [`weights.bin in ${at('truncated')} holds 100 bytes`],
   },
   { name: 'predict names a missing image', args: ['predict', '--model', at('good'), at('missing.png')], status: 1, messages: [`image ${at('missing.png')} not found`] },
   { name: 'predict names a folder as image', args: ['predict', '--model', at('good'), at('good')], status: 1, messages: [`image ${at('good')} is a folder, not a file`] },
@@ -318,7 +318,7 @@ const RUN_CASES: RunCase[] = [
     name: 'export-torch names truncated weights',
     args: ['export-torch', '--model', at('truncated'), '--out', at('e.safetensors'), ...CPU],
     status: 1,
-    messages: [`weights.bin in ${at('truncated')} hold 100 bytes`],
+    messages: [`weights.bin in ${at('truncated')} holds 100 bytes`],
   },
   {
     name: 'export-torch names a manifest shape the topology rejects',
@@ -480,9 +480,9 @@ describe('exitCodeFor', () => {
   });
 
   it('prints a ModelFileError unchanged', () => {
-    const error = new ModelFileError('Cannot load model: weights.bin in m hold 100 bytes.', 'm/weights.bin');
+    const error = new ModelFileError('Cannot load model: weights.bin in m holds 100 bytes.', 'm/weights.bin');
 
-    expect(report(error).printed).toEqual([['error: Cannot load model: weights.bin in m hold 100 bytes.']]);
+    expect(report(error).printed).toEqual([['error: Cannot load model: weights.bin in m holds 100 bytes.']]);
   });
 
   it('prints an unexpected error whole, for its stack', () => {

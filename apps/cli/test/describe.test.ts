@@ -34,6 +34,21 @@ describe('describeDataEvent', () => {
     );
   });
 
+  it('joins a failure reason to the next mirror without a stray period', () => {
+    const event: MnistEvent = {
+      type: 'download-failed',
+      file: 't10k-labels-idx1-ubyte',
+      url: 'http://127.0.0.1:9/a.gz',
+      reason: 'Checksum mismatch for t10k-labels-idx1-ubyte.gz in http://127.0.0.1:9/a.gz: expected MD5 1, got 2.',
+      nextUrl: 'http://127.0.0.1:9/b.gz',
+    };
+
+    expect(describeDataEvent(event)).toBe(
+      'Data: download of t10k-labels-idx1-ubyte from http://127.0.0.1:9/a.gz failed: ' +
+        'Checksum mismatch for t10k-labels-idx1-ubyte.gz in http://127.0.0.1:9/a.gz: expected MD5 1, got 2; trying http://127.0.0.1:9/b.gz',
+    );
+  });
+
   it('stays quiet for a verified file', () => {
     expect(describeDataEvent({ type: 'file-verified', file: 'f', location: '/d', compressed: false })).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { listCheckpoints, loadLatestCheckpoint } from '@lstm-mnist/train/node';
 
+import { MetricsFile } from '../src/metrics-file.js';
 import { EXIT_INTERRUPTED, EXIT_USAGE } from '../src/program.js';
+import { UserFacingError } from '../src/user-facing-error.js';
 import { CLI_BIN, runCli, type CliRun } from './run-cli.js';
 
 /** A small seeded run on wasm, the fastest backend that repeats bit for bit: 2 epochs of 30 steps of 64 images. */
@@ -156,30 +158,45 @@ describe('train checkpoints', () => {
     expect(metrics.length).toBeGreaterThan(0);
   }, 60_000);
 
-  it('stops on a diverged loss keeping the last checkpoint', async () => {
+  it('sets aside the checkpoint that produced an infinite loss', async () => {
     const run = await runCli(['train', ...EPOCHS, ...RUN_ARGS, '--lr', '1e37', '--checkpoint-dir', 'diverged', '--checkpoint-every', '1'], { cwd: workDir });
 
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('error: Training diverged: the loss is Infinity at epoch 1, step 2.');
     expect(run.stderr).toContain('The learning rate is most likely too high');
-    expect(run.stderr).toContain(`The last checkpoint written before it diverged is ${join('diverged', 'checkpoint-000000001.safetensors')}`);
+    // Step 1's checkpoint holds the weights after the first update, which gave step 2 its infinite loss.
+    const setAside = join('diverged', 'checkpoint-000000001.safetensors.diverged');
+    expect(run.stderr).toContain(`Renamed ${setAside}, which holds the weights that produced this loss.`);
+    expect(run.stderr).toContain('No earlier checkpoint remains in diverged, so start again with a lower --lr.');
     expect(run.stderr).not.toContain('    at ');
-    const loaded = await loadLatestCheckpoint(join(workDir, 'diverged'));
-    expect(loaded.checkpoint.position).toMatchObject({ epoch: 1, step: 1, globalStep: 1 });
+    await expect(stat(join(workDir, setAside))).resolves.toBeDefined();
   }, 60_000);
 
-  it('stops when a too-high learning rate sends the loss past --max-loss', async () => {
-    const run = await runCli(['train', ...EPOCHS, ...RUN_ARGS, '--lr', '50', '--checkpoint-dir', 'exploded', '--checkpoint-every', '1'], { cwd: workDir });
+  it('stops past --max-loss and sets aside the checkpoint behind it', async () => {
+    const first = await runCli(['train', '--epochs', '1', ...RUN_ARGS, '--checkpoint-dir', 'exploded', '--checkpoint-every', '10'], { cwd: workDir });
+    expect(first.status).toBe(0);
 
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/error: Training diverged: the loss is [0-9.]+ at epoch 1, step \d+, above the limit of 100/);
-    expect(run.stderr).toContain('resume it with a lower rate: lstm-mnist train --resume exploded --lr <rate>');
-    const loaded = await loadLatestCheckpoint(join(workDir, 'exploded'));
-    expect(loaded.checkpoint.position.epoch).toBe(1);
-  }, 60_000);
+    const exploded = await runCli(['train', '--resume', 'exploded', '--epochs', '2', '--lr', '50', '--checkpoint-every', '1'], { cwd: workDir });
+
+    expect(exploded.status).toBe(1);
+    expect(exploded.stderr).toMatch(/error: Training diverged: the loss is [0-9.]+ at epoch 2, step \d+, above the limit of 100/);
+    // The checkpoint of the step before the diverged one is set aside, and an older one is offered.
+    const renamed = /Renamed (\S+\.safetensors\.diverged), which holds the weights that produced this loss\./.exec(exploded.stderr);
+    const offered = /The newest checkpoint left is (\S+\.safetensors)\. If the loss was still falling when it was written, resume from it with a lower rate: lstm-mnist train --resume exploded --lr <rate>\./.exec(
+      exploded.stderr,
+    );
+    expect(renamed).not.toBeNull();
+    expect(offered).not.toBeNull();
+    await expect(stat(join(workDir, renamed?.[1] ?? ''))).resolves.toBeDefined();
+    expect((offered?.[1] ?? '') < (renamed?.[1] ?? '')).toBe(true);
+    // --resume now skips the set-aside file and starts from the offered checkpoint.
+    const resumed = await runCli(['train', '--resume', 'exploded', '--epochs', '2', '--lr', '0.001', '--max-loss', '1000'], { cwd: workDir });
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toContain(`Resuming from ${offered?.[1] ?? ''}`);
+  }, 90_000);
 
   it('rejects a resume flag that conflicts with the checkpoint', async () => {
-    const run = await runCli(['train', '--resume', 'diverged', '--hidden-size', '16'], { cwd: workDir });
+    const run = await runCli(['train', '--resume', 'killed', '--hidden-size', '16'], { cwd: workDir });
 
     expect(run.status).toBe(EXIT_USAGE);
     expect(run.stderr).toContain('error: --hidden-size 16 conflicts with the checkpoint to resume, which was trained with --hidden-size 8.');
@@ -222,15 +239,27 @@ describe('train output failures', () => {
     expect(await readdir(join(workDir, 'locked'))).toEqual([]);
   });
 
-  it('leaves no partial metrics file when the write fails', async () => {
-    // A folder at the metrics path makes the final rename fail (EISDIR) after the data is written, as root too.
+  it('rejects a folder as --metrics-file before training', async () => {
     await mkdir(join(workDir, 'metrics.jsonl', 'inner'), { recursive: true });
-    await writeFile(join(workDir, 'metrics.jsonl', 'inner', 'keep'), 'x');
 
     const run = await runCli(['train', '--epochs', '1', ...RUN_ARGS.slice(2), '--max-steps', '2', '--metrics-file', 'metrics.jsonl'], { cwd: workDir });
 
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/error: Cannot write --metrics-file metrics\.jsonl \((EISDIR|ENOTEMPTY|EEXIST)/);
-    expect((await readdir(workDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(run.stderr).toContain('error: --metrics-file metrics.jsonl is a folder, not a file. Pass a file path such as metrics.jsonl.');
+    expect(run.stdout).not.toContain('Epoch [1/1]');
   }, 60_000);
+
+  it('leaves no partial metrics file when the write fails', async () => {
+    // A folder that appears at the metrics path after the start makes the final rename fail, as root too.
+    const metrics = MetricsFile.create(join(workDir, 'late.jsonl'));
+    metrics.append({ epoch: 1, step: 1, loss: 2.3 });
+    await mkdir(join(workDir, 'late.jsonl', 'inner'), { recursive: true });
+
+    const error = await metrics.publish().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(UserFacingError);
+    expect((error as Error).message).toMatch(/^Cannot write --metrics-file \S+late\.jsonl \((EISDIR|ENOTEMPTY|EEXIST)/);
+    expect((error as Error).message).toContain('Pass a file path you can write to; the previous file, if any, is unchanged.');
+    expect((await readdir(workDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
 });

