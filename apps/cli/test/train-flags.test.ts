@@ -73,6 +73,15 @@ describe('train --mirror', () => {
   }, 60_000);
 });
 
+describe('train empty paths', () => {
+  it.each([['--out'], ['--metrics-file'], ['--checkpoint-dir'], ['--data-dir']])('rejects an empty %s as a usage error', async (flag) => {
+    const run = await runCli(['train', '--backend', 'cpu', flag, ''], { cwd: tmpdir() });
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`error: ${flag} is empty. Pass a path.`);
+  });
+});
+
 describe('train --help', () => {
   it('documents the checkpoint flags and exit statuses', async () => {
     const run = await runCli(['train', '--help'], { cwd: tmpdir() });

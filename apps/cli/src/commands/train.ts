@@ -18,7 +18,7 @@ import {
 import type { TrainingPosition, TrainResult } from '@lstm-mnist/train';
 
 import { describeBackendChoice, describeDataEvent } from '../describe.js';
-import { checkFolderPath } from '../file-arguments.js';
+import { checkFolderPath, rejectEmptyPath } from '../file-arguments.js';
 import { MetricsFile } from '../metrics-file.js';
 import { saveModelFolder } from '../model-output.js';
 import { prepareOutputFolder } from '../output-folder.js';
@@ -128,6 +128,15 @@ async function trainWithPlan(options: TrainCommandOptions, resume: ResumePlan | 
 
 /** Checks before any work that every output folder can be written, so a long run does not end in a write error. */
 async function checkOutputFolders(options: TrainCommandOptions, checkpointDir: string | undefined): Promise<void> {
+  const paths: Array<[string | undefined, string]> = [
+    [options.out, '--out'],
+    [options.metricsFile, '--metrics-file'],
+    [checkpointDir, options.checkpointDir === undefined ? '--resume' : '--checkpoint-dir'],
+    [options.dataDir, '--data-dir'],
+  ];
+  for (const [path, flag] of paths) {
+    if (path !== undefined) rejectEmptyPath(path, flag);
+  }
   if (options.out !== undefined) await prepareOutputFolder(options.out, '--out');
   if (options.metricsFile !== undefined) {
     if ((await stat(options.metricsFile).catch(() => undefined))?.isDirectory() === true) {
