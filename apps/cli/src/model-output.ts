@@ -7,7 +7,7 @@ import { fileSystemSaveHandler, MODEL_JSON_FILE, WEIGHTS_FILE } from '@lstm-mnis
 /**
  * Saves the model to `dir` as `model.json` + `weights.bin` (tfjs layers format) without leaving a
  * partial file on failure. Both files are written and flushed in a hidden staging folder inside `dir`
- * and then renamed into place, weights first. The staging folder is removed whatever happens.
+ * and then renamed into place, weights first. The staging folder is removed on success and on error.
  *
  * NOTE: a process killed between the two renames leaves the new `weights.bin` beside the previous
  * `model.json`. An error while writing (a full disk, a read-only folder) leaves `dir` as it was.

@@ -78,7 +78,7 @@ export interface ResumePlan {
  *
  * @throws UsageError when a flag given on the command line conflicts with the saved settings,
  *   naming both values, or when `--epochs` is below the epochs already finished.
- * @throws UserFacingError when the folder holds no readable checkpoint.
+ * @throws UserFacingError when the folder contains no readable checkpoint.
  */
 export async function planResume(options: TrainCommandOptions, directory: string): Promise<ResumePlan> {
   const loaded = await loadCheckpointFolder(directory);

@@ -10,10 +10,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the real CLI in a child process and collects its output; rejects only when it cannot start. */
-export function runCli(args: string[], options: { cwd: string; timeoutMs?: number }): Promise<CliRun> {
+/**
+ * Runs the real CLI in a child process and collects its output; rejects only when it cannot start.
+ * `launcher`, such as `['runuser', '-u', 'nobody', '--']`, runs Node through another command.
+ */
+export function runCli(args: string[], options: { cwd: string; timeoutMs?: number; launcher?: readonly string[] }): Promise<CliRun> {
+  const [command, ...launcherArgs] = [...(options.launcher ?? []), process.execPath, CLI_BIN, ...args] as [string, ...string[]];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    const child = spawn(command, launcherArgs, {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 240_000,

@@ -34,16 +34,7 @@ function findExecutable(name: string): string | undefined {
 
 /** Runs the CLI as a user that permission bits apply to: this one, or `nobody` when this one is root. */
 function runCliUnprivileged(args: string[], cwd: string): Promise<CliRun> {
-  if (!isRoot) return runCli(args, { cwd });
-  return new Promise((resolve, reject) => {
-    const child = spawn(runuser as string, ['-u', 'nobody', '--', process.execPath, CLI_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runCli(args, { cwd, launcher: isRoot ? [runuser as string, '-u', 'nobody', '--'] : [] });
 }
 
 interface Spawned {
@@ -164,9 +155,9 @@ describe('train checkpoints', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('error: Training diverged: the loss is Infinity at epoch 1, step 2.');
     expect(run.stderr).toContain('The learning rate is most likely too high');
-    // Step 1's checkpoint holds the weights after the first update, which gave step 2 its infinite loss.
+    // Step 1's checkpoint contains the weights after the first update, which gave step 2 its infinite loss.
     const setAside = join('diverged', 'checkpoint-000000001.safetensors.diverged');
-    expect(run.stderr).toContain(`Renamed ${setAside}, which holds the weights that produced this loss.`);
+    expect(run.stderr).toContain(`Renamed ${setAside}, which contains the weights that produced this loss.`);
     expect(run.stderr).toContain('No earlier checkpoint remains in diverged, so start again with a lower --lr.');
     expect(run.stderr).not.toContain('    at ');
     await expect(stat(join(workDir, setAside))).resolves.toBeDefined();
@@ -181,7 +172,7 @@ describe('train checkpoints', () => {
     expect(exploded.status).toBe(1);
     expect(exploded.stderr).toMatch(/error: Training diverged: the loss is [0-9.]+ at epoch 2, step \d+, above the limit of 100/);
     // The checkpoint of the step before the diverged one is set aside, and an older one is offered.
-    const renamed = /Renamed (\S+\.safetensors\.diverged), which holds the weights that produced this loss\./.exec(exploded.stderr);
+    const renamed = /Renamed (\S+\.safetensors\.diverged), which contains the weights that produced this loss\./.exec(exploded.stderr);
     const offered = /The newest checkpoint left is (\S+\.safetensors)\. If the loss was still falling when it was written, resume from it with a lower rate: lstm-mnist train --resume exploded --lr <rate>\./.exec(
       exploded.stderr,
     );

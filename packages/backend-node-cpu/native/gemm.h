@@ -45,7 +45,7 @@ void pack_right(bool trans_b, int k, int n, const float* b, int ldb, PackedMatri
 void gemm_packed(bool trans_a, int m, const float* a, int lda, const PackedMatrix& b, float* c, int ldc,
                  bool accumulate);
 
-/** Column panels [begin, end) of a packed matrix; panel p holds columns [p * panel, (p + 1) * panel). */
+/** Column panels [begin, end) of a packed matrix. Panel p contains columns [p * panel, (p + 1) * panel). */
 struct PanelRange {
   int begin;
   int end;

@@ -142,8 +142,8 @@ LSTM_NATIVE_DISPATCH(step_backward, gates, cell_tanh, previous_cell, hidden_grad
 
 /**
  * The forward workspace. `previous_hidden` has T + 1 blocks of [B, H]: block 0 is the zero initial
- * state and block t + 1 is step t's hidden state, so blocks 0..T-1 are each step's previous hidden
- * state as one matrix, which the recurrent kernel's gradient multiplies with all gate gradients.
+ * state and block t + 1 is step t's hidden state. So blocks 0..T-1, each step's previous hidden
+ * state, form one matrix, and the recurrent kernel's gradient multiplies it with all gate gradients.
  */
 struct WorkspaceViews {
   float* gates;
@@ -231,8 +231,8 @@ void lstm_forward(const LstmShape& shape, const float* x, const float* kernel, c
     const int j0 = split.begin(task);
     const int j1 = split.end(task);
     const int panel = packed_recurrent.panel;
-    // One task takes every panel at once: with a hidden size that is not a multiple of the panel
-    // width, a panel holds columns of two gates and must be computed once.
+    // One task computes every panel at once, because with a hidden size that is not a multiple of
+    // the panel width a panel contains columns of two gates and must be computed once.
     PanelRange gate_panels[4] = {{0, (gate_width + panel - 1) / panel}};
     int gate_panel_count = 1;
     if (split.tasks > 1) {
@@ -322,8 +322,8 @@ void lstm_backward(const LstmShape& shape, const float* output_gradient, const f
   });
 
   // With all gate gradients known, each parameter gradient is one large product. Both weight
-  // gradients multiply by all gate gradients, packed once; the recurrent one reads the previous
-  // hidden states, whose zero block 0 adds nothing for step 0.
+  // gradients multiply by all gate gradients, so these are packed once. The recurrent one reads the
+  // previous hidden states, whose zero block 0 adds nothing for step 0.
   sgemm(false, true, rows, shape.input_size, gate_width, all_gate_gradients, gate_width, kernel, gate_width, x_gradient,
         shape.input_size, false);
   thread_local PackedMatrix packed_gate_gradients;

@@ -174,8 +174,8 @@ void SpinBarrier::arrive_and_wait() {
     if (round_.load(std::memory_order_acquire) != round) return;
     LSTM_NATIVE_PAUSE();
   }
-  // Sequentially consistent: either the last task sees this sleeper and wakes it, or this task
-  // sees the new round before sleeping.
+  // Sequentially consistent: either the last task reads this sleeper's count and wakes it, or this
+  // task reads the new round before sleeping.
   sleepers_.fetch_add(1);
   while (round_.load() == round) wait_while_equal(&round_, round);
   sleepers_.fetch_sub(1);

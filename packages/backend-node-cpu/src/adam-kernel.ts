@@ -13,8 +13,8 @@ interface KernelArgs {
 const INPUT_NAMES = ['variable', 'gradient', 'firstMoment', 'secondMoment'] as const;
 
 /**
- * The fused Adam kernel (`FUSED_ADAM_KERNEL` of `@lstm-mnist/train`): one addon call per variable
- * instead of about a dozen element-wise ops, each of which allocates a new array.
+ * Runs the fused Adam kernel (`FUSED_ADAM_KERNEL` of `@lstm-mnist/train`) as one addon call per
+ * variable, instead of about a dozen element-wise ops that each allocate a new array.
  *
  * @throws TypeError when an input is missing or not float32.
  * @throws RangeError when the inputs' shapes differ.

@@ -36,7 +36,7 @@ describe('fused Adam kernel', () => {
     expect(tf.getKernel(FUSED_ADAM_KERNEL, 'cpu')).toBeUndefined();
   });
 
-  it.each([0.001, 0.5])('gives the same bits as the op-by-op update of the CPU backend (lr %s)', async (lr) => {
+  it.each([0.001, 0.5])('matches the CPU backend bit for bit (lr %s)', async (lr) => {
     const expected = await trainVariables('cpu', 5, lr);
     const actual = await trainVariables(NATIVE_CPU_BACKEND_NAME, 5, lr);
 

@@ -63,7 +63,7 @@ describe('fused LSTM kernels', () => {
     }
   });
 
-  it('give the results of the composed ops when the recurrence is split across threads', async () => {
+  it('match composed ops when threaded', async () => {
     const expected = await runModel('cpu', THREADED_CONFIG, THREADED_BATCH);
     const actual = await runModel(NATIVE_CPU_BACKEND_NAME, THREADED_CONFIG, THREADED_BATCH);
 

@@ -11,7 +11,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 /**
  * Decompresses a gzip stream with the `DecompressionStream` that browsers and Node 18+ provide.
  *
- * @param maxBytes largest output accepted; decompression stops as soon as the output passes it, so a
+ * @param maxBytes largest output accepted. Decompression stops as soon as the output passes it, so a
  *   small file that expands without bound (a gzip bomb) costs at most this much memory. Default: no limit.
  * @throws TypeError from the stream when `bytes` is not valid gzip or is truncated.
  * @throws RangeError when the output passes `maxBytes`.

@@ -99,7 +99,7 @@ export interface TrainResult {
   epochsCompleted: number;
   /** Training steps run by this call over all epochs, including those of an epoch cut short by the signal. */
   steps: number;
-  /** Where training stopped: after the last epoch, or after the step the signal stopped. */
+  /** Position where training stopped: after the last epoch, or after the step the signal stopped. */
   position: TrainingPosition;
   /** Whether the signal stopped training before the last epoch finished. */
   aborted: boolean;
@@ -211,7 +211,10 @@ export class Trainer {
 
   private async runEpochs(): Promise<TrainResult> {
     const resume = this.options.resumeFrom;
-    const firstEpoch = resume === undefined ? 1 : resume.epochComplete ? resume.epoch + 1 : resume.epoch;
+    let firstEpoch = 1;
+    if (resume !== undefined) {
+      firstEpoch = resume.epochComplete ? resume.epoch + 1 : resume.epoch;
+    }
     const result: TrainResult = { epochsCompleted: firstEpoch - 1, steps: 0, aborted: false, position: this.position, history: [] };
     const stop = async (): Promise<TrainResult> => {
       await this.checkpoint('abort');

@@ -64,8 +64,8 @@ export class CheckpointWriter {
   /**
    * Renames the checkpoints this run wrote at `fromGlobalStep` or later to `<name>.diverged`, so that
    * `--resume` skips them, and returns their new paths with the checkpoint `--resume` would now use.
-   * After a diverged loss at global step s, the checkpoint of step s - 1 holds the weights that
-   * produced that loss, so it is no place to resume from.
+   * After a diverged loss at global step s, the checkpoint of step s - 1 contains the weights that
+   * produced that loss, so a run must not resume from it.
    */
   async setAsideFrom(fromGlobalStep: number): Promise<{ setAside: string[]; resumable: string | undefined }> {
     const setAside: string[] = [];

@@ -282,8 +282,8 @@ async function runInterruptible(
 
 /**
  * Turns a diverged run or a checkpoint failure into a one-line user error. After a diverged loss,
- * the checkpoints from `lastGoodGlobalStep` on are set aside, because they hold the weights that
- * produced the loss, and the message names the checkpoint that `--resume` would now use.
+ * the checkpoints from `lastGoodGlobalStep` on are set aside, because they contain the weights that
+ * produced the loss. The message names the checkpoint that `--resume` would now use.
  */
 async function describeTrainingError(error: unknown, checkpoints: CheckpointWriter | undefined, lastGoodGlobalStep: number): Promise<unknown> {
   if (error instanceof TrainingDivergedError) {
@@ -302,7 +302,7 @@ async function describeKeptCheckpoint(error: TrainingDivergedError, checkpoints:
   const lossDiverged = error instanceof NonFiniteLossError || error instanceof LossLimitExceededError;
   const { setAside, resumable } = lossDiverged ? await checkpoints.setAsideFrom(lastGoodGlobalStep) : { setAside: [], resumable: checkpoints.lastPath };
   const setAsideNote =
-    setAside.length === 0 ? '' : `Renamed ${setAside.join(', ')}, which ${setAside.length === 1 ? 'holds' : 'hold'} the weights that produced this loss. `;
+    setAside.length === 0 ? '' : `Renamed ${setAside.join(', ')}, which ${setAside.length === 1 ? 'contains' : 'contain'} the weights that produced this loss. `;
   if (resumable === undefined) {
     return `${setAsideNote}No earlier checkpoint remains in ${checkpoints.directory}, so start again with a lower --lr.`;
   }

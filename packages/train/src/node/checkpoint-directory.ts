@@ -114,13 +114,13 @@ export async function readCheckpoint(path: string): Promise<TrainingCheckpoint> 
  * Reads the newest checkpoint of a folder that decodes. Files that fail are skipped and returned in
  * `unreadable`, so the caller can report them.
  *
- * @throws CheckpointNotFoundError when the folder is missing or holds no checkpoint file.
+ * @throws CheckpointNotFoundError when the folder is missing or contains no checkpoint file.
  * @throws CheckpointFormatError when no checkpoint file in the folder can be read; the message lists each file's error.
  */
 export async function loadLatestCheckpoint(directory: string): Promise<LoadedCheckpoint> {
   const files = await listCheckpoints(directory);
   if (files.length === 0) {
-    throw new CheckpointNotFoundError(directory, 'the folder is missing or holds no checkpoint-<step>.safetensors file');
+    throw new CheckpointNotFoundError(directory, 'the folder is missing or contains no checkpoint-<step>.safetensors file');
   }
 
   const unreadable: UnreadableCheckpoint[] = [];
